@@ -1,0 +1,1 @@
+//! ACD: queues, agents, strategies, tiers, skills, wrap-up, sans-IO.

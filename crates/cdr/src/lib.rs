@@ -1,0 +1,1 @@
+//! Call events, CDRs and the tenders' SLA reports, pure.
