@@ -1,0 +1,171 @@
+//! Routing of transaction-layer events to calls and legs (the TU, RFC 3261
+//! §8.2 and §12.2.2), and the answers that need no call: OPTIONS, 481,
+//! 405.
+
+use crate::call::{EndCause, InboundState};
+use crate::config::{ACCEPT, ALLOW, SUPPORTED};
+use crate::{ClientPurpose, Engine};
+use centralino_sip::builder;
+use centralino_sip::dialog::DialogId;
+use centralino_sip::msg::{Method, Request, Response};
+use centralino_sip::txn::{ClientTxKey, ServerTxKey, TxEvent};
+use centralino_sip::MessageExt;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+impl Engine {
+    pub(crate) fn process_sip_events(&mut self, now: Instant) {
+        while let Some(event) = self.sip.poll_event() {
+            match event {
+                TxEvent::Request { tx, request, source } => self.on_request(now, tx, request, source),
+                TxEvent::Ack { invite, request, source } => self.on_ack(now, invite, request, source),
+                TxEvent::Cancelled { invite } => self.on_cancelled(now, invite),
+                TxEvent::Response { tx, response } => self.on_response(now, tx, response),
+                TxEvent::Timeout { tx } => self.on_client_timeout(now, tx),
+                TxEvent::AckTimeout { tx } => self.on_ack_timeout(now, tx),
+                _ => {}
+            }
+        }
+    }
+
+    /// Send a response on a server transaction (errors mean the
+    /// transaction is gone: nothing to do).
+    pub(crate) fn respond(&mut self, now: Instant, tx: ServerTxKey, response: Response) {
+        if let Err(e) = self.sip.respond(now, tx, response) {
+            tracing::debug!(error = %e, "response not sent");
+        }
+    }
+
+    /// A response with just a status code, our Server header.
+    pub(crate) fn respond_code(&mut self, now: Instant, tx: ServerTxKey, request: &Request, code: u16) {
+        let r = builder::response(request, code).server(&self.config.user_agent).build();
+        self.respond(now, tx, r);
+    }
+
+    fn on_request(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr) {
+        let in_dialog = request.to_tag().is_some();
+        match request.method {
+            Method::Invite if !in_dialog => self.on_new_invite(now, tx, request, source),
+            Method::Invite => self.on_reinvite(now, tx, request, source),
+            Method::Options => {
+                if in_dialog && self.leg_of(&request).is_none() {
+                    return self.respond_code(now, tx, &request, 481);
+                }
+                let r = builder::response(&request, 200)
+                    .allow(ALLOW)
+                    .accept(ACCEPT)
+                    .supported(SUPPORTED)
+                    .server(&self.config.user_agent)
+                    .header("Accept-Language", "it, en")
+                    .build();
+                self.respond(now, tx, r);
+            }
+            Method::Bye => match self.leg_of(&request) {
+                Some(leg) => {
+                    self.respond_code(now, tx, &request, 200);
+                    if let Some(call) = self.legs.get(leg).map(|l| l.call) {
+                        self.end_call(now, call, EndCause::CallerHangup);
+                    }
+                }
+                None => self.respond_code(now, tx, &request, 481),
+            },
+            Method::Info => match self.leg_of(&request) {
+                Some(leg) => self.on_info(now, tx, leg, request),
+                None => self.respond_code(now, tx, &request, 481),
+            },
+            Method::Update => match self.leg_of(&request) {
+                Some(leg) => self.on_update(now, tx, leg, request, source),
+                None => self.respond_code(now, tx, &request, 481),
+            },
+            Method::Ack | Method::Cancel => {}
+            _ if in_dialog && self.leg_of(&request).is_none() => self.respond_code(now, tx, &request, 481),
+            _ => {
+                let r = builder::response(&request, 405).allow(ALLOW).server(&self.config.user_agent).build();
+                self.respond(now, tx, r);
+            }
+        }
+    }
+
+    /// The leg a request belongs to, by dialog id (§12.2.2).
+    pub(crate) fn leg_of(&self, request: &Request) -> Option<crate::LegKey> {
+        let id = DialogId::of_incoming_request(request)?;
+        self.by_dialog.get(&id).copied()
+    }
+
+    fn on_response(&mut self, now: Instant, tx: ClientTxKey, response: Response) {
+        let code = response.status_code.code();
+        if code < 200 {
+            return;
+        }
+        match self.by_client_tx.remove(&tx) {
+            Some(ClientPurpose::Bye(leg)) => self.leg_finished(now, leg),
+            None => {}
+        }
+    }
+
+    fn on_client_timeout(&mut self, now: Instant, tx: ClientTxKey) {
+        match self.by_client_tx.remove(&tx) {
+            Some(ClientPurpose::Bye(leg)) => self.leg_finished(now, leg),
+            None => {}
+        }
+    }
+
+    fn on_ack_timeout(&mut self, now: Instant, tx: ServerTxKey) {
+        if let Some(leg) = self.by_invite.remove(&tx) {
+            if let Some(call) = self.legs.get(leg).map(|l| l.call) {
+                tracing::info!(%leg, "no ACK for our 2xx (Timer H): ending the call");
+                self.end_call(now, call, EndCause::AckTimeout);
+            }
+        }
+    }
+
+    /// Send BYE on a confirmed (or answered) leg and keep it until the
+    /// response; a leg without a dialog is simply dropped.
+    pub(crate) fn hang_up_leg(&mut self, now: Instant, key: crate::LegKey) {
+        let Some(leg) = self.legs.get_mut(key) else { return };
+        let bye = match (&leg.state, leg.dialog.as_mut()) {
+            (InboundState::Answered | InboundState::Confirmed, Some(dialog)) => {
+                Some((dialog.bye(), dialog.target_addr()))
+            }
+            _ => None,
+        };
+        leg.state = InboundState::Ending;
+        self.close_media(key);
+        match bye {
+            Some((request, destination)) => match self.sip.send_request(now, destination, request) {
+                Ok(tx) => {
+                    self.by_client_tx.insert(tx, ClientPurpose::Bye(key));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "BYE not sent");
+                    self.leg_finished(now, key);
+                }
+            },
+            None => self.leg_finished(now, key),
+        }
+    }
+
+    /// Forget a leg completely.
+    pub(crate) fn leg_finished(&mut self, _now: Instant, key: crate::LegKey) {
+        self.close_media(key);
+        if let Some(leg) = self.legs.remove(key) {
+            if let Some(d) = &leg.dialog {
+                self.by_dialog.remove(d.id());
+            }
+            if let Some(tx) = leg.invite_tx {
+                self.by_invite.remove(&tx);
+            }
+        }
+    }
+
+    /// Tell the driver to close the leg's socket (once).
+    pub(crate) fn close_media(&mut self, key: crate::LegKey) {
+        if let Some(leg) = self.legs.get_mut(key) {
+            leg.media = None;
+            if leg.media_open {
+                leg.media_open = false;
+                self.events.push_back(crate::EngineEvent::CloseMedia { leg: key });
+            }
+        }
+    }
+}

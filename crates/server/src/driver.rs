@@ -1,0 +1,278 @@
+//! The I/O loop around the sans-IO engine: one tokio current-thread runtime
+//! owns the SIP socket, one RTP socket per call leg, the timer and the
+//! signals; every input goes through `Engine::handle_*` and every output is
+//! drained with `poll_*` right after (see docs/architecture.md).
+
+use crate::media_ports::{MediaPorts, PortRange};
+use crate::sink::{Sink, SinkMsg};
+use centralino_engine::{Command, Engine, EngineEvent, LegKey};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// What the driver tells the outside (the HTTP server, tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DriverStats {
+    /// Datagrams we could not send (socket full or gone).
+    pub send_errors: u64,
+}
+
+struct LegSocket {
+    socket: Rc<UdpSocket>,
+    task: JoinHandle<()>,
+}
+
+/// Everything the tasks share. Single-threaded: `Rc<RefCell<…>>`, borrowed
+/// only between awaits.
+pub struct Driver {
+    engine: Engine,
+    sip: Rc<UdpSocket>,
+    legs: HashMap<LegKey, LegSocket>,
+    ports: MediaPorts,
+    sink: Sink,
+    wake_timer: Rc<Notify>,
+    armed: Option<Instant>,
+    stats: DriverStats,
+    rtp_buf: Box<[u8; 2048]>,
+    shutdown_started: bool,
+}
+
+type Shared = Rc<RefCell<Driver>>;
+
+impl Driver {
+    /// Drain every output of the engine, then re-arm the timer if the next
+    /// deadline moved earlier.
+    fn flush(&mut self, shared: &Shared) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.engine.poll_transmit() {
+                progressed = true;
+                if let Err(e) = self.sip.try_send_to(&t.payload, t.destination) {
+                    self.stats.send_errors += 1;
+                    tracing::debug!(destination = %t.destination, error = %e, "SIP send failed");
+                }
+            }
+            while let Some(t) = self.engine.poll_rtp(&mut self.rtp_buf[..]) {
+                progressed = true;
+                if let Some(leg) = self.legs.get(&t.leg) {
+                    if leg.socket.try_send_to(&self.rtp_buf[..t.len], t.destination).is_err() {
+                        self.stats.send_errors += 1;
+                    }
+                }
+            }
+            while let Some(ev) = self.engine.poll_event() {
+                progressed = true;
+                self.on_event(ev, shared);
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let next = self.engine.poll_timeout();
+        if next != self.armed {
+            self.armed = next;
+            self.wake_timer.notify_one();
+        }
+    }
+
+    fn on_event(&mut self, ev: EngineEvent, shared: &Shared) {
+        match ev {
+            EngineEvent::OpenMedia { leg } => {
+                let now = Instant::now();
+                match self.ports.bind() {
+                    Ok(socket) => {
+                        let local = socket.local_addr().ok();
+                        let socket = Rc::new(socket);
+                        let task = tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
+                        self.legs.insert(leg, LegSocket { socket, task });
+                        match local {
+                            Some(local) => self.engine.handle_media_opened(now, leg, local),
+                            None => self.engine.handle_media_failed(now, leg),
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no RTP port available");
+                        self.engine.handle_media_failed(now, leg);
+                    }
+                }
+            }
+            EngineEvent::CloseMedia { leg } => {
+                if let Some(l) = self.legs.remove(&leg) {
+                    l.task.abort();
+                    if let Ok(addr) = l.socket.local_addr() {
+                        self.ports.release(addr.port());
+                    }
+                }
+            }
+            other => self.sink.send(SinkMsg::Engine(other)),
+        }
+    }
+}
+
+async fn sip_task(shared: Shared, socket: Rc<UdpSocket>) {
+    let mut buf = vec![0u8; 65535];
+    loop {
+        match socket.recv_from(&mut buf).await {
+            Ok((n, source)) => {
+                let mut d = shared.borrow_mut();
+                let now = Instant::now();
+                d.engine.handle_sip(now, source, &buf[..n]);
+                // Take whatever else is already queued before flushing.
+                for _ in 0..64 {
+                    match socket.try_recv_from(&mut buf) {
+                        Ok((n, source)) => d.engine.handle_sip(now, source, &buf[..n]),
+                        Err(_) => break,
+                    }
+                }
+                d.flush(&shared);
+            }
+            Err(e) if is_transient(&e) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "SIP socket failed");
+                return;
+            }
+        }
+    }
+}
+
+async fn rtp_task(shared: Shared, leg: LegKey, socket: Rc<UdpSocket>) {
+    let mut buf = [0u8; 2048];
+    loop {
+        match socket.recv_from(&mut buf).await {
+            Ok((n, source)) => {
+                let mut d = shared.borrow_mut();
+                let now = Instant::now();
+                d.engine.handle_rtp(now, leg, source, &buf[..n]);
+                for _ in 0..16 {
+                    match socket.try_recv_from(&mut buf) {
+                        Ok((n, source)) => d.engine.handle_rtp(now, leg, source, &buf[..n]),
+                        Err(_) => break,
+                    }
+                }
+                d.flush(&shared);
+            }
+            Err(e) if is_transient(&e) => continue,
+            Err(_) => return,
+        }
+    }
+}
+
+fn is_transient(e: &io::Error) -> bool {
+    // ICMP port unreachable from an earlier send surfaces as ConnectionRefused on Linux.
+    matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
+}
+
+async fn timer_task(shared: Shared, wake: Rc<Notify>) {
+    loop {
+        let deadline = shared.borrow().armed;
+        match deadline {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(at.into()) => {}
+                    _ = wake.notified() => continue,
+                }
+            }
+            None => {
+                wake.notified().await;
+                continue;
+            }
+        }
+        let mut d = shared.borrow_mut();
+        let now = Instant::now();
+        d.engine.handle_timeout(now);
+        d.armed = None;
+        d.flush(&shared);
+    }
+}
+
+/// How the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// SIGTERM/SIGINT and every call ended.
+    Clean,
+}
+
+/// Inputs from outside the loop (signals, HTTP API).
+pub enum Control {
+    /// Give the engine a command.
+    Engine(Command),
+    /// Stop taking calls, end the rest, then exit.
+    Shutdown,
+}
+
+/// Run until shutdown completes.
+pub async fn run(
+    engine: Engine,
+    sip: UdpSocket,
+    rtp_ports: PortRange,
+    rtp_ip: std::net::IpAddr,
+    sink: Sink,
+    mut control: tokio::sync::mpsc::UnboundedReceiver<Control>,
+    wall_clock: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>,
+) -> Exit {
+    let sip = Rc::new(sip);
+    let wake = Rc::new(Notify::new());
+    let shared: Shared = Rc::new(RefCell::new(Driver {
+        engine,
+        sip: sip.clone(),
+        legs: HashMap::new(),
+        ports: MediaPorts::new(rtp_ip, rtp_ports),
+        sink,
+        wake_timer: wake.clone(),
+        armed: None,
+        stats: DriverStats::default(),
+        rtp_buf: Box::new([0u8; 2048]),
+        shutdown_started: false,
+    }));
+    {
+        let mut d = shared.borrow_mut();
+        d.flush(&shared);
+    }
+    let sip_handle = tokio::task::spawn_local(sip_task(shared.clone(), sip));
+    let timer_handle = tokio::task::spawn_local(timer_task(shared.clone(), wake));
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            msg = control.recv() => {
+                let mut d = shared.borrow_mut();
+                let now = Instant::now();
+                match msg {
+                    Some(Control::Engine(cmd)) => d.engine.handle_command(now, cmd),
+                    Some(Control::Shutdown) | None => {
+                        if !d.shutdown_started {
+                            d.shutdown_started = true;
+                            tracing::info!("shutting down: new calls get 503, calls in progress are ended");
+                            d.engine.handle_command(now, Command::Shutdown);
+                        }
+                    }
+                }
+                d.flush(&shared);
+            }
+            _ = clock.tick() => {
+                let mut d = shared.borrow_mut();
+                let now = Instant::now();
+                d.engine.handle_wall_clock(now, wall_clock());
+                d.flush(&shared);
+                if d.shutdown_started && d.engine.is_idle() {
+                    break;
+                }
+            }
+        }
+    }
+    sip_handle.abort();
+    timer_handle.abort();
+    let d = shared.borrow();
+    if d.stats.send_errors > 0 {
+        tracing::info!(send_errors = d.stats.send_errors, "datagrams not sent");
+    }
+    d.sink.send(SinkMsg::Stopped);
+    Exit::Clean
+}

@@ -1,0 +1,100 @@
+//! RTP ports: one even port per call leg from the configured range; the odd
+//! port above it stays reserved for RTCP and is never handed to another leg.
+
+pub use crate::config::PortRange;
+use std::collections::HashSet;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+/// Hands out bound RTP sockets.
+pub struct MediaPorts {
+    ip: IpAddr,
+    range: PortRange,
+    next: u16,
+    in_use: HashSet<u16>,
+}
+
+impl MediaPorts {
+    /// Ports from `range` on `ip`.
+    pub fn new(ip: IpAddr, range: PortRange) -> Self {
+        let first = range.low + (range.low & 1);
+        MediaPorts { ip, range, next: first, in_use: HashSet::new() }
+    }
+
+    fn first_even(&self) -> u16 {
+        self.range.low + (self.range.low & 1)
+    }
+
+    /// How many even ports the range holds (an odd partner must fit too).
+    pub fn capacity(&self) -> usize {
+        let first = self.first_even();
+        if self.range.high <= first {
+            return 0;
+        }
+        ((self.range.high - first + 1) / 2) as usize
+    }
+
+    /// Bind the next free even port (round robin, so a just-released port
+    /// rests a while before reuse: late packets of an old call do not reach
+    /// a new one).
+    pub fn bind(&mut self) -> io::Result<tokio::net::UdpSocket> {
+        let capacity = self.capacity();
+        for _ in 0..capacity {
+            let port = self.next;
+            self.next = if port.saturating_add(3) > self.range.high { self.first_even() } else { port + 2 };
+            if self.in_use.contains(&port) {
+                continue;
+            }
+            match std::net::UdpSocket::bind(SocketAddr::new(self.ip, port)) {
+                Ok(s) => {
+                    s.set_nonblocking(true)?;
+                    let s = tokio::net::UdpSocket::from_std(s)?;
+                    self.in_use.insert(port);
+                    return Ok(s);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::new(io::ErrorKind::AddrInUse, format!("all {capacity} RTP ports of {}-{} are busy", self.range.low, self.range.high)))
+    }
+
+    /// Give a port back.
+    pub fn release(&mut self, port: u16) {
+        self.in_use.remove(&port);
+    }
+
+    /// Ports in use.
+    pub fn in_use(&self) -> usize {
+        self.in_use.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hands_out_even_ports_and_skips_busy_ones() {
+        // Find a free block of 8 ports.
+        let base = loop {
+            let p = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() & !1;
+            if p < 60000 && (p..p + 8).all(|q| std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok()) {
+                break p;
+            }
+        };
+        let _busy = std::net::UdpSocket::bind(("127.0.0.1", base + 2)).unwrap();
+        let mut ports = MediaPorts::new("127.0.0.1".parse().unwrap(), PortRange { low: base, high: base + 7 });
+        assert_eq!(ports.capacity(), 4);
+        let a = ports.bind().unwrap();
+        let b = ports.bind().unwrap();
+        assert_eq!(a.local_addr().unwrap().port(), base);
+        assert_eq!(b.local_addr().unwrap().port(), base + 4, "base+2 is taken by another process");
+        let c = ports.bind().unwrap();
+        assert_eq!(c.local_addr().unwrap().port(), base + 6);
+        assert!(ports.bind().is_err(), "range exhausted");
+        ports.release(base);
+        drop(a);
+        assert_eq!(ports.bind().unwrap().local_addr().unwrap().port(), base);
+    }
+}
