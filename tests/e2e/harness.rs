@@ -51,6 +51,13 @@ pub fn require(program: &str) {
     assert!(ok, "{program} is not installed: run scripts/install-deps (the test command does)");
 }
 
+/// The shipped configuration with the prompts directory made absolute, so
+/// a test can edit it and run it from anywhere.
+pub fn shipped_config() -> String {
+    let text = std::fs::read_to_string(root().join("config/centralino.yaml")).unwrap();
+    text.replace("dir: ../prompts", &format!("dir: {}", root().join("prompts").display()))
+}
+
 /// Options for one engine process.
 #[derive(Default, Clone)]
 pub struct Opts {
@@ -58,6 +65,9 @@ pub struct Opts {
     pub now: Option<String>,
     /// Config file; the shipped one by default.
     pub config: Option<PathBuf>,
+    /// Config text (written into the data directory), e.g. from
+    /// [`shipped_config`] with edits; wins over `config`.
+    pub config_yaml: Option<String>,
     /// More CLI arguments.
     pub args: Vec<String>,
     /// Environment (e.g. RUST_LOG).
@@ -85,7 +95,14 @@ impl Centralino {
         let sip_port = free_udp_port();
         let sip: SocketAddr = format!("127.0.0.1:{sip_port}").parse().unwrap();
         let rtp = rtp_range();
-        let config = opts.config.clone().unwrap_or_else(|| root().join("config/centralino.yaml"));
+        let config = match &opts.config_yaml {
+            Some(text) => {
+                let p = data_dir.path().join("test-config.yaml");
+                std::fs::write(&p, text).unwrap();
+                p
+            }
+            None => opts.config.clone().unwrap_or_else(|| root().join("config/centralino.yaml")),
+        };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_centralino"));
         cmd.current_dir(root())
             .arg("run")

@@ -1,1 +1,2 @@
 mod harness;
+mod sip_basics;

@@ -140,7 +140,8 @@ impl Engine {
                 if let Some(call) = self.calls.get_mut(&key) {
                     call.queued = Some(request.queue.clone());
                     call.span.in_scope(|| {
-                        tracing::info!(queue = %request.queue, language = %request.language, "queued")
+                        tracing::info!(queue = %request.queue, language = %request.language, "queued");
+                        tracing::debug!(prompts = ?[request.queue_prompt.to_string(), request.music_on_hold.to_string()], "play")
                     });
                 }
                 self.cdr(now, key, EventKind::Queued { queue: request.queue.clone() });
