@@ -1,2 +1,4 @@
+mod acd;
+mod cdr;
 mod harness;
 mod sip_basics;

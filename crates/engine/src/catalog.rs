@@ -28,6 +28,14 @@ impl PromptLibrary {
         self.prompts.get(key)
     }
 
+    /// A prompt, or the same name in `fallback` when this language lacks it.
+    pub fn get_or(&self, key: &PromptRef, fallback: &centralino_model::Language) -> Option<&Prompt> {
+        self.prompts.get(key).or_else(|| {
+            let alt = PromptRef { language: fallback.clone(), name: key.name.clone() };
+            self.prompts.get(&alt)
+        })
+    }
+
     /// Number of prompts.
     pub fn len(&self) -> usize {
         self.prompts.len()
@@ -44,11 +52,15 @@ impl PromptLibrary {
     }
 }
 
-/// Services and prompts.
+/// Services, prompts, queues and agents.
 #[derive(Debug)]
 pub struct Catalog {
     /// The services, by called number.
     pub services: ServiceDirectory,
     /// The prompts.
     pub prompts: PromptLibrary,
+    /// Queues and agents (used when the engine starts).
+    pub acd: centralino_acd::AcdConfig,
+    /// The language of prompts missing in another language.
+    pub default_language: centralino_model::Language,
 }

@@ -47,6 +47,28 @@ pub struct EngineConfig {
     pub shutdown_grace: Duration,
     /// The G.729 codec, when built with it; without it G.729-only offers get 488.
     pub g729: Option<Arc<dyn G729Provider>>,
+    /// Digest realm for operators' softphones.
+    pub realm: String,
+    /// Digest algorithms challenged, preferred first.
+    pub digest_algorithms: Vec<centralino_sip::auth::Algorithm>,
+    /// Registration expiry limits.
+    pub registrar: centralino_sip::registrar::RegistrarConfig,
+    /// The outbound trunk (transfers to numbers, callbacks).
+    pub trunk: Option<TrunkConfig>,
+    /// `Call-Info` value asking softphones to answer by themselves
+    /// (e.g. `<sip:centralino>;answer-after=0`); none by default.
+    pub agent_auto_answer: Option<String>,
+}
+
+/// Where calls to numbers go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrunkConfig {
+    /// The trunk's SIP address.
+    pub address: SocketAddr,
+    /// User part of our From.
+    pub from_user: String,
+    /// P-Asserted-Identity to send, if the carrier wants one.
+    pub asserted_identity: Option<String>,
 }
 
 impl EngineConfig {
@@ -68,6 +90,11 @@ impl EngineConfig {
             latch: false,
             shutdown_grace: Duration::from_secs(15),
             g729: None,
+            realm: "centralino".into(),
+            digest_algorithms: vec![centralino_sip::auth::Algorithm::Md5, centralino_sip::auth::Algorithm::Sha256],
+            registrar: centralino_sip::registrar::RegistrarConfig::default(),
+            trunk: None,
+            agent_auto_answer: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! §8.2 and §12.2.2), and the answers that need no call: OPTIONS, 481,
 //! 405.
 
-use crate::call::{EndCause, InboundState};
+use crate::call::{EndCause, LegState};
 use crate::config::{ACCEPT, ALLOW, SUPPORTED};
 use crate::{ClientPurpose, Engine};
 use centralino_sip::builder;
@@ -45,7 +45,17 @@ impl Engine {
     fn on_request(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr) {
         let in_dialog = request.to_tag().is_some();
         match request.method {
-            Method::Invite if !in_dialog => self.on_new_invite(now, tx, request, source),
+            Method::Invite if !in_dialog => {
+                if !self.try_feature_code(now, tx, &request, source) {
+                    self.on_new_invite(now, tx, request, source)
+                }
+            }
+            Method::Register => self.on_register(now, tx, request, source),
+            Method::Refer => match self.leg_of(&request) {
+                Some(leg) => self.on_refer(now, tx, leg, request),
+                None => self.respond_code(now, tx, &request, 481),
+            },
+            Method::Notify if in_dialog && self.leg_of(&request).is_some() => self.respond_code(now, tx, &request, 200),
             Method::Invite => self.on_reinvite(now, tx, request, source),
             Method::Options => {
                 if in_dialog && self.leg_of(&request).is_none() {
@@ -63,8 +73,14 @@ impl Engine {
             Method::Bye => match self.leg_of(&request) {
                 Some(leg) => {
                     self.respond_code(now, tx, &request, 200);
-                    if let Some(call) = self.legs.get(leg).map(|l| l.call) {
+                    let Some(l) = self.legs.get(leg) else { return };
+                    let call = l.call;
+                    let inbound = self.calls.get(&call).is_some_and(|c| c.inbound == leg);
+                    if inbound {
+                        self.leg_finished(now, leg);
                         self.end_call(now, call, EndCause::CallerHangup);
+                    } else {
+                        self.on_leg_bye(now, leg);
                     }
                 }
                 None => self.respond_code(now, tx, &request, 481),
@@ -94,19 +110,24 @@ impl Engine {
 
     fn on_response(&mut self, now: Instant, tx: ClientTxKey, response: Response) {
         let code = response.status_code.code();
-        if code < 200 {
-            return;
-        }
-        match self.by_client_tx.remove(&tx) {
-            Some(ClientPurpose::Bye(leg)) => self.leg_finished(now, leg),
-            None => {}
+        match self.by_client_tx.get(&tx).copied() {
+            Some(ClientPurpose::Invite(leg)) => self.on_invite_response(now, tx, leg, response),
+            Some(ClientPurpose::Bye(leg)) if code >= 200 => {
+                self.by_client_tx.remove(&tx);
+                self.leg_finished(now, leg);
+            }
+            Some(ClientPurpose::Notify) if code >= 200 => {
+                self.by_client_tx.remove(&tx);
+            }
+            _ => {}
         }
     }
 
     fn on_client_timeout(&mut self, now: Instant, tx: ClientTxKey) {
         match self.by_client_tx.remove(&tx) {
             Some(ClientPurpose::Bye(leg)) => self.leg_finished(now, leg),
-            None => {}
+            Some(ClientPurpose::Invite(leg)) => self.on_invite_timeout(now, leg),
+            Some(ClientPurpose::Notify) | None => {}
         }
     }
 
@@ -122,14 +143,18 @@ impl Engine {
     /// Send BYE on a confirmed (or answered) leg and keep it until the
     /// response; a leg without a dialog is simply dropped.
     pub(crate) fn hang_up_leg(&mut self, now: Instant, key: crate::LegKey) {
+        self.unbridge(key);
         let Some(leg) = self.legs.get_mut(key) else { return };
+        if leg.state == LegState::Ending {
+            return;
+        }
         let bye = match (&leg.state, leg.dialog.as_mut()) {
-            (InboundState::Answered | InboundState::Confirmed, Some(dialog)) => {
+            (LegState::Answered | LegState::Confirmed, Some(dialog)) => {
                 Some((dialog.bye(), dialog.target_addr()))
             }
             _ => None,
         };
-        leg.state = InboundState::Ending;
+        leg.state = LegState::Ending;
         self.close_media(key);
         match bye {
             Some((request, destination)) => match self.sip.send_request(now, destination, request) {
@@ -147,6 +172,7 @@ impl Engine {
 
     /// Forget a leg completely.
     pub(crate) fn leg_finished(&mut self, _now: Instant, key: crate::LegKey) {
+        self.unbridge(key);
         self.close_media(key);
         if let Some(leg) = self.legs.remove(key) {
             if let Some(d) = &leg.dialog {
@@ -154,6 +180,9 @@ impl Engine {
             }
             if let Some(tx) = leg.invite_tx {
                 self.by_invite.remove(&tx);
+            }
+            if let Some(tx) = leg.client_tx {
+                self.by_client_tx.remove(&tx);
             }
         }
     }

@@ -3,7 +3,7 @@
 //! optional ring), confirmed by the ACK, changed by re-INVITE/UPDATE, and
 //! cancelled or hung up.
 
-use crate::call::{Call, EndCause, InboundState, Leg};
+use crate::call::{Call, EndCause, Leg, LegRole, LegState, QueuePhase};
 use crate::config::{ACCEPT, ALLOW, SUPPORTED};
 use crate::{Engine, EngineEvent, LegKey};
 use centralino_cdr::{EventKind, RejectReason};
@@ -142,27 +142,32 @@ impl Engine {
         let sdp_session_id = self.ids.next_u64() >> 1;
         let leg = self.legs.insert_with(|_| Leg {
             call: key,
-            state: InboundState::MediaPending,
+            role: LegRole::Inbound,
+            state: LegState::MediaPending,
             invite_tx: Some(tx),
+            client_tx: None,
             invite: request,
             source,
             local_tag,
             dialog: None,
             remote_offer,
+            offered: Vec::new(),
             negotiated: None,
             local_rtp: None,
             sdp_session_id,
             sdp_version: 1,
-            local_sdp: None,
             media: None,
             media_open: false,
+            peer: None,
+            extra_headers: Vec::new(),
+            target_uri: String::new(),
         });
         self.by_invite.insert(tx, leg);
         let wall = self.clock.at(now);
+        let language = service.default_language().clone();
         self.calls.insert(
             key,
             Call {
-                key,
                 uid,
                 span: span.clone(),
                 service,
@@ -178,8 +183,18 @@ impl Engine {
                 recording: None,
                 ivr_outcome: None,
                 queued: None,
+                language,
+                digits: String::new(),
+                queue_prompts: None,
+                phase: QueuePhase::None,
+                offers: Vec::new(),
                 deadline: None,
                 ended: false,
+                service_call: false,
+                callback: None,
+                callback_offer_until: None,
+                callback_offer_leaving: false,
+                transfer: None,
             },
         );
         self.stats.calls_started += 1;
@@ -195,8 +210,11 @@ impl Engine {
         };
         leg.media_open = true;
         leg.local_rtp = Some(local);
-        if !matches!(leg.state, InboundState::MediaPending) {
+        if !matches!(leg.state, LegState::MediaPending) {
             return;
+        }
+        if matches!(leg.role, LegRole::Agent(_) | LegRole::Outbound { .. }) {
+            return self.send_invite(now, key);
         }
         let call = leg.call;
         if self.config.answer_delay.is_zero() {
@@ -205,7 +223,7 @@ impl Engine {
             let answer_at = now + self.config.answer_delay;
             let contact = self.contact();
             if let Some(leg) = self.legs.get_mut(key) {
-                leg.state = InboundState::Ringing { answer_at };
+                leg.state = LegState::Ringing { answer_at };
                 let r = builder::response(&leg.invite, 180)
                     .to_tag(&leg.local_tag)
                     .contact(&contact)
@@ -289,8 +307,7 @@ impl Engine {
                 return self.end_call(now, call, EndCause::MediaFailure);
             }
         }
-        leg.state = InboundState::Answered;
-        leg.local_sdp = Some(sdp);
+        leg.state = LegState::Answered;
         let tx = leg.invite_tx;
         if let Some(n) = negotiated {
             self.start_media(now, key, n);
@@ -345,10 +362,10 @@ impl Engine {
         let codecs = self.config.usable_codecs();
         let Some(leg) = self.legs.get_mut(key) else { return };
         leg.invite_tx = None;
-        if !matches!(leg.state, InboundState::Answered) {
+        if !matches!(leg.state, LegState::Answered) {
             return;
         }
-        leg.state = InboundState::Confirmed;
+        leg.state = LegState::Confirmed;
         let call = leg.call;
         if leg.negotiated.is_none() {
             // Offerless INVITE: the ACK carries the answer to our offer.
@@ -405,7 +422,7 @@ impl Engine {
             }
             dialog.refresh_target(&request);
         }
-        if matches!(leg.state, InboundState::Ending) {
+        if matches!(leg.state, LegState::Ending) {
             return self.respond_code(now, tx, &request, 481);
         }
         if request.body.is_empty() {
@@ -434,11 +451,10 @@ impl Engine {
                     .allow(ALLOW)
                     .supported(SUPPORTED)
                     .server(&self.config.user_agent)
-                    .sdp(a.sdp.clone().into_bytes())
+                    .sdp(a.sdp.into_bytes())
                     .build();
                 let held = a.negotiated.held_by_peer();
                 if let Some(leg) = self.legs.get_mut(key) {
-                    leg.local_sdp = Some(a.sdp);
                     leg.remote_offer = Some(offer);
                 }
                 self.start_media(now, key, a.negotiated);

@@ -21,23 +21,30 @@
 //! in, wall-clock time is derived from [`Engine::handle_wall_clock`], and
 //! randomness comes from the seed.
 
+mod acd_glue;
+mod agents;
 mod call;
+mod callbacks;
 mod catalog;
 mod clock;
 mod config;
 mod dispatch;
 mod inbound;
 mod media_plane;
+mod outbound;
 mod script;
 mod slab;
 mod timers;
+mod transfer;
 
 #[cfg(test)]
 mod tests;
 
+pub use acd_glue::system_prompt_names;
+pub use callbacks::CallbackRecord;
 pub use catalog::{Catalog, PromptLibrary};
 pub use clock::WallClock;
-pub use config::EngineConfig;
+pub use config::{EngineConfig, TrunkConfig};
 pub use slab::LegKey;
 
 use call::Call;
@@ -107,6 +114,23 @@ pub enum EngineEvent {
     Call(CallEvent),
     /// A voicemail was recorded.
     Voicemail(RecordedVoicemail),
+    /// An agent's status, state or reachability changed.
+    Agent(AgentUpdate),
+    /// A callback request was made or changed state (persist it).
+    Callback(CallbackRecord),
+}
+
+/// An agent's new situation (for the wallboard and CTI).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentUpdate {
+    /// The agent.
+    pub agent: centralino_model::AgentId,
+    /// Set by people: logged out, available, on break.
+    pub status: centralino_acd::AgentStatus,
+    /// Set by the engine: idle, offered, in call, wrap-up.
+    pub state: centralino_acd::AgentState,
+    /// Registered (a binding exists).
+    pub reachable: bool,
 }
 
 /// Orders from outside (signals, the HTTP API).
@@ -116,8 +140,13 @@ pub enum Command {
     /// Stop taking calls (503), end the calls in progress, then report idle.
     Shutdown,
     /// New calls use this catalog (services, prompts); calls in progress
-    /// keep the one they started with.
+    /// keep the one they started with. Queues and agents keep the
+    /// configuration they started with (a restart applies changes).
     Reload(Arc<Catalog>),
+    /// Pending callbacks from the database (after a restart).
+    RestoreCallbacks(Vec<CallbackRecord>),
+    /// Change an agent's status (HTTP API).
+    AgentStatus(centralino_model::AgentId, centralino_acd::AgentStatus),
 }
 
 /// Counters for logs, metrics and benchmarks.
@@ -152,6 +181,10 @@ pub struct EngineStats {
 enum ClientPurpose {
     /// A BYE ending a leg.
     Bye(LegKey),
+    /// The INVITE of an outgoing leg.
+    Invite(LegKey),
+    /// A NOTIFY (transfer progress): the answer does not matter.
+    Notify,
 }
 
 /// The engine. See the crate documentation for the run loop.
@@ -173,6 +206,12 @@ pub struct Engine {
     events: VecDeque<EngineEvent>,
     /// Legs whose media session sends on the grid.
     media: media_plane::MediaPlane,
+    registrar: centralino_sip::registrar::Registrar,
+    digest: centralino_sip::auth::DigestServer,
+    logins: agents::AgentLogins,
+    acd: centralino_acd::Acd,
+    acd_deadline: Option<Instant>,
+    callbacks: HashMap<centralino_acd::CallbackId, callbacks::PendingCallback>,
     shutting_down: Option<Instant>,
     stats: EngineStats,
 }
@@ -186,7 +225,15 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// A new engine. `wall` is the wall-clock time at `now`; `seed` makes
     /// tags, Call-IDs, branches and SSRCs reproducible.
-    pub fn new(config: EngineConfig, catalog: Arc<Catalog>, seed: u64, now: Instant, wall: DateTime<Utc>) -> Engine {
+    ///
+    /// Fails when the queues and agents of the catalog do not make a valid ACD.
+    pub fn new(
+        config: EngineConfig,
+        catalog: Arc<Catalog>,
+        seed: u64,
+        now: Instant,
+        wall: DateTime<Utc>,
+    ) -> Result<Engine, centralino_acd::ConfigError> {
         let mut tx = TxConfig::new(config.sip_address);
         tx.t1 = config.t1;
         tx.t2 = config.t2;
@@ -196,7 +243,14 @@ impl Engine {
         tx.wire.allow = config::ALLOW.to_string();
         let mut ids = IdGen::new(seed ^ 0x5eed_0001);
         let run_id = ids.next_u64() as u32;
-        Engine {
+        let acd = centralino_acd::Acd::new(now, &catalog.acd)?;
+        let logins = agents::AgentLogins::from_config(&catalog.acd);
+        let secret = ids.token(32);
+        let mut digest_cfg = centralino_sip::auth::DigestConfig::new(&config.realm, secret.as_bytes());
+        digest_cfg.algorithms = config.digest_algorithms.clone();
+        let digest = centralino_sip::auth::DigestServer::new(digest_cfg, now, seed ^ 0xd1_6e57);
+        let registrar = centralino_sip::registrar::Registrar::new(config.registrar.clone());
+        Ok(Engine {
             sip: TransactionLayer::new(tx, seed),
             ids,
             run_id,
@@ -213,9 +267,15 @@ impl Engine {
             media: media_plane::MediaPlane::default(),
             shutting_down: None,
             stats: EngineStats::default(),
+            registrar,
+            digest,
+            logins,
+            acd,
+            acd_deadline: None,
+            callbacks: HashMap::new(),
             config,
             catalog,
-        }
+        })
     }
 
     /// A datagram arrived on the SIP socket.
@@ -224,9 +284,19 @@ impl Engine {
         self.process_sip_events(now);
     }
 
-    /// A datagram arrived on `leg`'s RTP socket.
-    pub fn handle_rtp(&mut self, now: Instant, leg: LegKey, source: SocketAddr, datagram: &[u8]) {
-        self.on_rtp(now, leg, source, datagram);
+    /// A datagram arrived on `leg`'s RTP socket. When the leg is bridged,
+    /// the packet for the other leg is written into `out` and returned:
+    /// send it at once (relaying allocates nothing and waits for nothing).
+    #[must_use]
+    pub fn handle_rtp(
+        &mut self,
+        now: Instant,
+        leg: LegKey,
+        source: SocketAddr,
+        datagram: &[u8],
+        out: &mut [u8],
+    ) -> Option<RtpTransmit> {
+        self.on_rtp(now, leg, source, datagram, out)
     }
 
     /// The driver bound `leg`'s RTP socket at `local`.
@@ -244,6 +314,14 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.sip.handle_timeout(now);
         self.process_sip_events(now);
+        if self.registrar.poll_timeout().is_some_and(|t| t <= now) {
+            self.registrar.handle_timeout(now);
+            self.process_registrar_events(now);
+        }
+        if self.acd_deadline.is_some_and(|t| t <= now) {
+            self.acd.handle_timeout(now);
+            self.drive_acd(now);
+        }
         self.media_tick(now);
         self.run_timers(now);
         self.check_shutdown(now);
@@ -268,7 +346,16 @@ impl Engine {
             }
             Command::Reload(catalog) => {
                 tracing::info!("configuration reloaded: new calls use it, calls in progress keep theirs");
+                if catalog.acd != self.catalog.acd {
+                    tracing::warn!("queues and agents changed: they apply at the next restart");
+                }
                 self.catalog = catalog;
+            }
+            Command::RestoreCallbacks(records) => self.restore_callbacks(now, records),
+            Command::AgentStatus(agent, status) => {
+                if let Err(e) = self.set_agent_status(now, &agent, status) {
+                    tracing::info!(agent = %agent, error = %e, "status change refused");
+                }
             }
         }
     }
@@ -293,7 +380,16 @@ impl Engine {
 
     /// When to call [`handle_timeout`](Self::handle_timeout) next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.sip.poll_timeout(), self.timers.next(), self.media.next_tick()].into_iter().flatten().min()
+        [
+            self.sip.poll_timeout(),
+            self.timers.next(),
+            self.media.next_tick(),
+            self.registrar.poll_timeout(),
+            self.acd_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Counters.
@@ -309,6 +405,11 @@ impl Engine {
     /// After [`Command::Shutdown`]: no call and no transaction left.
     pub fn is_idle(&self) -> bool {
         self.shutting_down.is_some() && self.calls.is_empty() && self.legs.len() == 0
+    }
+
+    /// The ACD, for queries (wallboard, API).
+    pub fn acd(&self) -> &centralino_acd::Acd {
+        &self.acd
     }
 
     /// Wall-clock time at `now`.

@@ -33,9 +33,6 @@ impl MediaPlane {
         self.next_tick
     }
 
-    pub fn len(&self) -> usize {
-        self.active.len()
-    }
 }
 
 impl Engine {
@@ -79,12 +76,79 @@ impl Engine {
         None
     }
 
-    pub(crate) fn on_rtp(&mut self, now: Instant, key: LegKey, source: SocketAddr, datagram: &[u8]) {
-        let Some(session) = self.legs.get_mut(key).and_then(|l| l.media.as_mut()) else { return };
-        match session.handle_rtp(now, source, datagram) {
-            Received::Audio(_) | Received::TelephoneEvent { .. } => self.stats.rtp_received += 1,
-            Received::Dropped(_) => self.stats.rtp_dropped += 1,
+    pub(crate) fn on_rtp(
+        &mut self,
+        now: Instant,
+        key: LegKey,
+        source: SocketAddr,
+        datagram: &[u8],
+        out: &mut [u8],
+    ) -> Option<RtpTransmit> {
+        let leg = self.legs.get_mut(key)?;
+        let peer = leg.peer;
+        let session = leg.media.as_mut()?;
+        let relayed = match session.handle_rtp(now, source, datagram) {
+            Received::Audio(packet) | Received::TelephoneEvent { packet, .. } => {
+                self.stats.rtp_received += 1;
+                // Bridged: rewrite into the other leg's stream (payload untouched
+                // when the codecs match, A-law↔µ-law transcoded otherwise).
+                peer.and_then(|p| {
+                    let t = self.legs.get_mut(p)?.media.as_mut()?.relay(now, &packet, out)?;
+                    Some(RtpTransmit { leg: p, destination: t.destination, len: t.len })
+                })
+            }
+            Received::Dropped(_) => {
+                self.stats.rtp_dropped += 1;
+                None
+            }
+        };
+        if relayed.is_some() {
+            self.stats.rtp_sent += 1;
         }
         self.drain_media_events(now, key);
+        relayed
+    }
+
+    /// Relay RTP between two legs, both ways.
+    pub(crate) fn bridge(&mut self, _now: Instant, a: LegKey, b: LegKey) {
+        let source_of = |l: &crate::call::Leg| {
+            l.negotiated.as_ref().map(|n| centralino_media::RelaySource {
+                codec: n.codec,
+                payload_type: n.payload_type,
+                telephone_event_pt: n.telephone_event_pt,
+            })
+        };
+        let (Some(sa), Some(sb)) = (self.legs.get(a).and_then(source_of), self.legs.get(b).and_then(source_of)) else {
+            tracing::warn!(%a, %b, "cannot bridge legs without negotiated media");
+            return;
+        };
+        let g729 = self.config.g729.clone();
+        for (leg, source, peer) in [(a, sb, b), (b, sa, a)] {
+            if let Some(l) = self.legs.get_mut(leg) {
+                l.peer = Some(peer);
+                if let Some(s) = l.media.as_mut() {
+                    s.stop();
+                    if let Err(e) = s.start_relay(source, g729.as_deref()) {
+                        tracing::warn!(error = %e, "relay not possible between these codecs");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop relaying between `leg` and its peer.
+    pub(crate) fn unbridge(&mut self, leg: LegKey) {
+        let Some(peer) = self.legs.get_mut(leg).and_then(|l| l.peer.take()) else { return };
+        if let Some(s) = self.legs.get_mut(leg).and_then(|l| l.media.as_mut()) {
+            s.stop_relay();
+        }
+        if let Some(l) = self.legs.get_mut(peer) {
+            if l.peer == Some(leg) {
+                l.peer = None;
+                if let Some(s) = l.media.as_mut() {
+                    s.stop_relay();
+                }
+            }
+        }
     }
 }

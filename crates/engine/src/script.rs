@@ -2,7 +2,7 @@
 //! its actions on the media session, feeds it key presses and playback
 //! ends, and writes the CDR events. Also the call's end.
 
-use crate::call::{EndCause, Recording};
+use crate::call::{EndCause, LegRole, LegState, QueuePhase, Recording};
 use crate::inbound::EventEngine;
 use crate::timers::Timer;
 use crate::{Engine, EngineEvent, RecordedVoicemail};
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 impl Engine {
     /// Emit a CDR event for a call.
     pub(crate) fn cdr(&mut self, now: Instant, key: CallKey, kind: EventKind) {
-        let Some(call) = self.calls.get(&key) else { return };
+        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else { return };
         let tz = call.service.calendar().time_zone();
         let at = self.clock.at(now).with_timezone(&tz).fixed_offset();
         let ev = EventEngine::call(CallId::new(call.uid.clone()), at, call.mono_ms(now), kind);
@@ -25,7 +25,7 @@ impl Engine {
     /// The call's first event: it is written at arrival so a crash leaves a
     /// row that restart closes as failed.
     pub(crate) fn cdr_arrived(&mut self, _now: Instant, key: CallKey, codec: Option<Codec>) {
-        let Some(call) = self.calls.get(&key) else { return };
+        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else { return };
         let tz = call.service.calendar().time_zone();
         let at = call.arrived_wall.with_timezone(&tz).fixed_offset();
         let kind = EventKind::Arrived {
@@ -48,6 +48,12 @@ impl Engine {
         if call.ivr.is_some() {
             return;
         }
+        if call.service_call {
+            // A feature code: a beep confirms it, then we hang up.
+            let beep: Vec<PromptRef> =
+                crate::acd_glue::system_prompt(&call.language.clone(), "beep").into_iter().collect();
+            return self.play_engine(now, key, &beep, crate::acd_glue::TOKEN_HANGUP);
+        }
         let mut ctx = CallContext::new(call.caller.clone(), call.called.clone());
         if let Some(d) = &call.diverted_from {
             ctx = ctx.with_diverted_from(d.clone());
@@ -69,11 +75,11 @@ impl Engine {
         self.reschedule(now, key);
     }
 
-    fn prompt_items(&self, key: CallKey, prompts: &[PromptRef]) -> Vec<PlayItem> {
+    pub(crate) fn prompt_items(&self, key: CallKey, prompts: &[PromptRef]) -> Vec<PlayItem> {
         let Some(call) = self.calls.get(&key) else { return Vec::new() };
         prompts
             .iter()
-            .map(|p| match call.catalog.prompts.get(p) {
+            .map(|p| match call.catalog.prompts.get_or(p, &call.catalog.default_language) {
                 Some(prompt) => PlayItem::Prompt(prompt.clone()),
                 None => {
                     call.span.in_scope(|| tracing::warn!(prompt = %p, "prompt not loaded: playing silence"));
@@ -123,7 +129,7 @@ impl Engine {
                 match started {
                     Some(Ok(())) => {
                         if let Some(call) = self.calls.get_mut(&key) {
-                            call.recording = Some(Recording { started: now, started_wall: wall });
+                            call.recording = Some(Recording { started_wall: wall });
                             call.span.in_scope(|| tracing::info!("voicemail recording started"));
                         }
                     }
@@ -136,27 +142,7 @@ impl Engine {
                 }
             }
             IvrAction::StopRecording { keep } => self.finish_recording(now, key, keep),
-            IvrAction::Enqueue(request) => {
-                if let Some(call) = self.calls.get_mut(&key) {
-                    call.queued = Some(request.queue.clone());
-                    call.span.in_scope(|| {
-                        tracing::info!(queue = %request.queue, language = %request.language, "queued");
-                        tracing::debug!(prompts = ?[request.queue_prompt.to_string(), request.music_on_hold.to_string()], "play")
-                    });
-                }
-                self.cdr(now, key, EventKind::Queued { queue: request.queue.clone() });
-                // Until an agent takes it: the queue announcement, then music on hold.
-                let mut items = self.prompt_items(key, std::slice::from_ref(&request.queue_prompt));
-                if let Some(PlayItem::Prompt(moh)) =
-                    self.prompt_items(key, std::slice::from_ref(&request.music_on_hold)).pop()
-                {
-                    items.push(PlayItem::Loop(moh));
-                }
-                if let Some(session) = self.legs.get_mut(leg).and_then(|l| l.media.as_mut()) {
-                    session.stop();
-                    session.play(items, PlayToken(u64::MAX));
-                }
-            }
+            IvrAction::Enqueue(request) => self.enqueue(now, key, request),
             IvrAction::Transfer { number } => {
                 if let Some(call) = self.calls.get(&key) {
                     call.span.in_scope(|| tracing::warn!(%number, "transfer to a number needs an outbound trunk: ending the call"));
@@ -221,7 +207,6 @@ impl Engine {
             pcm,
         };
         call.span.in_scope(|| tracing::info!(id = %id, duration_ms = duration.as_millis() as u64, "voicemail kept"));
-        let _ = rec.started;
         self.stats.voicemails += 1;
         self.events.push_back(EngineEvent::Voicemail(vm));
         self.cdr(now, key, EventKind::Voicemail { voicemail_id: id });
@@ -232,9 +217,20 @@ impl Engine {
         self.stats.dtmf_received += 1;
         let Some(call) = self.calls.get_mut(&key) else { return };
         call.span.in_scope(|| tracing::info!(digit = %digit, "DTMF"));
-        if let Some(ivr) = call.ivr.as_mut() {
-            ivr.handle_dtmf(now, digit);
-            self.drive_ivr(now, key);
+        match call.phase {
+            // In the queue: only a callback acceptance counts.
+            QueuePhase::Waiting { .. } | QueuePhase::CallbackOffer { .. } => {
+                self.queue_dtmf(now, key, digit.as_char());
+                self.reschedule(now, key);
+            }
+            // Talking: the keys are relayed to the other side, not ours.
+            QueuePhase::Bridged { .. } | QueuePhase::Transferred { .. } => {}
+            QueuePhase::None | QueuePhase::Left => {
+                if let Some(ivr) = call.ivr.as_mut() {
+                    ivr.handle_dtmf(now, digit);
+                    self.drive_ivr(now, key);
+                }
+            }
         }
     }
 
@@ -245,6 +241,9 @@ impl Engine {
             let call = l.call;
             let Some(ev) = l.media.as_mut().and_then(|s| s.poll_event()) else { return };
             match ev {
+                MediaEvent::PlaybackFinished { token } if token.0 >= crate::acd_glue::TOKEN_CALLBACK_OFFER => {
+                    self.engine_playback_finished(now, call, token.0);
+                }
                 MediaEvent::PlaybackFinished { token } => {
                     let Some(c) = self.calls.get_mut(&call) else { continue };
                     let token = centralino_ivr::PlayToken(token.0);
@@ -286,10 +285,13 @@ impl Engine {
     pub(crate) fn reschedule(&mut self, _now: Instant, key: CallKey) {
         let Some(call) = self.calls.get_mut(&key) else { return };
         let ring = self.legs.get(call.inbound).and_then(|l| match l.state {
-            crate::call::InboundState::Ringing { answer_at } => Some(answer_at),
+            crate::call::LegState::Ringing { answer_at } => Some(answer_at),
             _ => None,
         });
-        let next = [call.ivr.as_ref().and_then(IvrCall::poll_timeout), ring].into_iter().flatten().min();
+        let next = [call.ivr.as_ref().and_then(IvrCall::poll_timeout), ring, call.callback_offer_until]
+            .into_iter()
+            .flatten()
+            .min();
         if next != call.deadline {
             call.deadline = next;
             if let Some(at) = next {
@@ -309,11 +311,14 @@ impl Engine {
                     call.deadline = None;
                     let leg = call.inbound;
                     if let Some(l) = self.legs.get(leg) {
-                        if let crate::call::InboundState::Ringing { answer_at } = l.state {
+                        if let crate::call::LegState::Ringing { answer_at } = l.state {
                             if answer_at <= now {
                                 self.answer(now, leg);
                             }
                         }
+                    }
+                    if self.calls.get(&key).and_then(|c| c.callback_offer_until).is_some_and(|t| t <= now) {
+                        self.callback_offer_expired(now, key);
                     }
                     if let Some(ivr) = self.calls.get_mut(&key).and_then(|c| c.ivr.as_mut()) {
                         ivr.handle_timeout(now);
@@ -321,20 +326,20 @@ impl Engine {
                     self.drive_ivr(now, key);
                 }
                 Timer::ShutdownGrace => self.check_shutdown(now),
-                Timer::Housekeeping => {}
             }
         }
     }
 
-    /// End a call: finish the IVR (a voicemail in progress is kept), write
-    /// the last CDR event, hang up or reject the inbound leg, free media.
+    /// End a call: finish the IVR (a voicemail in progress is kept), tell
+    /// the ACD, write the last CDR event, hang up or cancel every leg still
+    /// up, free media.
     pub(crate) fn end_call(&mut self, now: Instant, key: CallKey, cause: EndCause) {
         let Some(call) = self.calls.get_mut(&key) else { return };
         if call.ended {
             return;
         }
         call.ended = true;
-        let leg = call.inbound;
+        let inbound = call.inbound;
         // Let the IVR finalise (a recording in progress is kept when long enough).
         if matches!(cause, EndCause::CallerHangup) {
             let actions: Vec<IvrAction> = match call.ivr.as_mut() {
@@ -355,8 +360,15 @@ impl Engine {
             self.finish_recording(now, key, true);
         }
         let Some(call) = self.calls.get(&key) else { return };
+        let waiting = matches!(call.phase, QueuePhase::Waiting { .. } | QueuePhase::CallbackOffer { .. }) || !call.offers.is_empty();
+        let bridged_agent = match &call.phase {
+            QueuePhase::Bridged { agent } => Some(agent.clone()),
+            _ => None,
+        };
+        let callback = call.callback;
         let ended_by = match cause {
             EndCause::CallerHangup => EndedBy::Caller,
+            EndCause::AgentHangup => EndedBy::Agent,
             _ => EndedBy::System,
         };
         let ivr_outcome = call.ivr_outcome.map(|o| match o {
@@ -365,28 +377,45 @@ impl Engine {
             IvrOutcome::Voicemail => centralino_cdr::IvrOutcome::Voicemail,
         });
         call.span.in_scope(|| tracing::info!(?cause, duration_ms = call.age(now).as_millis() as u64, "call ended"));
-        if matches!(cause, EndCause::CallerHangup) && call.queued.is_some() {
+        // The ACD first: the caller leaves the queue, the agent starts wrap-up.
+        if callback.is_none() && waiting {
+            let _ = self.acd.call_abandoned(now, key);
+        }
+        if let Some(agent) = &bridged_agent {
+            let _ = self.acd.call_ended(now, agent);
+        }
+        // Withdraw the offers now, while the call still knows its legs.
+        self.drive_acd(now);
+        if matches!(cause, EndCause::CallerHangup) && waiting {
             self.cdr(now, key, EventKind::Abandoned);
         }
         self.cdr(now, key, EventKind::Ended { ended_by, ivr_outcome });
-        // The inbound leg: BYE when answered; an INVITE still pending gets
-        // its final response from the caller of end_call (487, 503).
-        let pending_invite = self.legs.get(leg).and_then(|l| l.invite_tx.filter(|_| l.dialog.is_none()));
+        // An INVITE still pending gets a final response (ignored when one
+        // was already sent, e.g. 487 after CANCEL).
+        let pending_invite = self.legs.get(inbound).and_then(|l| l.invite_tx.filter(|_| l.dialog.is_none()));
         if let Some(tx) = pending_invite {
-            if let Some(l) = self.legs.get(leg) {
+            if let Some(l) = self.legs.get(inbound) {
                 let r = centralino_sip::builder::response(&l.invite, 480)
                     .to_tag(&l.local_tag)
                     .server(&self.config.user_agent)
                     .build();
-                // Ignored when a final response was already sent (CANCEL → 487).
                 let _ = self.sip.respond(now, tx, r);
             }
         }
-        match cause {
-            EndCause::CallerHangup => self.leg_finished(now, leg),
-            _ => self.hang_up_leg(now, leg),
+        // Every leg still up: BYE when answered, CANCEL when ringing.
+        for leg in self.legs_of_call(key) {
+            self.unbridge(leg);
+            let Some(l) = self.legs.get(leg) else { continue };
+            match (l.state, &l.role) {
+                (LegState::Inviting | LegState::Early | LegState::MediaPending, r) if *r != LegRole::Inbound => {
+                    self.cancel_leg(now, leg)
+                }
+                (LegState::MediaPending | LegState::Ringing { .. }, _) => self.leg_finished(now, leg),
+                _ => self.hang_up_leg(now, leg),
+            }
         }
         self.calls.remove(&key);
         self.stats.calls_ended += 1;
+        self.drive_acd(now);
     }
 }

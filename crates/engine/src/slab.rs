@@ -16,6 +16,13 @@ impl fmt::Display for LegKey {
     }
 }
 
+impl LegKey {
+    /// A key that never names a leg (a call whose first leg is not made yet).
+    pub(crate) const fn placeholder() -> LegKey {
+        LegKey { index: u32::MAX, generation: u32::MAX }
+    }
+}
+
 #[derive(Debug)]
 struct Slot<T> {
     generation: u32,
@@ -79,18 +86,6 @@ impl<T> Slab<T> {
         self.len
     }
 
-    /// The key of the live object at raw position `index`, if any (for
-    /// cursor-style iteration that tolerates removals).
-    pub fn key_at(&self, index: usize) -> Option<LegKey> {
-        let s = self.slots.get(index)?;
-        s.value.as_ref()?;
-        Some(LegKey { index: index as u32, generation: s.generation })
-    }
-
-    pub fn capacity_index(&self) -> usize {
-        self.slots.len()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (LegKey, &T)> {
         self.slots.iter().enumerate().filter_map(|(i, s)| {
             s.value.as_ref().map(|v| (LegKey { index: i as u32, generation: s.generation }, v))
@@ -112,6 +107,5 @@ mod tests {
         assert_eq!(s.get(a), None);
         assert_eq!(s.get(b), Some(&2));
         assert_eq!(s.len(), 1);
-        assert_eq!(s.key_at(0), Some(b));
     }
 }

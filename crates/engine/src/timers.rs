@@ -15,8 +15,6 @@ pub(crate) enum Timer {
     Call(CallKey),
     /// Shutdown grace is over.
     ShutdownGrace,
-    /// Once a second: media inactivity and other slow checks.
-    Housekeeping,
 }
 
 #[derive(Debug, Default)]
@@ -41,7 +39,4 @@ impl TimerQueue {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
 }

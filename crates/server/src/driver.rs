@@ -9,7 +9,6 @@ use centralino_engine::{Command, Engine, EngineEvent, LegKey};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,7 +61,11 @@ impl Driver {
             while let Some(t) = self.engine.poll_rtp(&mut self.rtp_buf[..]) {
                 progressed = true;
                 if let Some(leg) = self.legs.get(&t.leg) {
-                    if leg.socket.try_send_to(&self.rtp_buf[..t.len], t.destination).is_err() {
+                    if leg
+                        .socket
+                        .try_send_to(&self.rtp_buf[..t.len], t.destination)
+                        .is_err()
+                    {
                         self.stats.send_errors += 1;
                     }
                 }
@@ -82,6 +85,19 @@ impl Driver {
         }
     }
 
+    /// Send a relayed packet from its leg's socket.
+    fn send_rtp(&mut self, t: centralino_engine::RtpTransmit, buf: &[u8]) {
+        if let Some(leg) = self.legs.get(&t.leg) {
+            if leg
+                .socket
+                .try_send_to(&buf[..t.len], t.destination)
+                .is_err()
+            {
+                self.stats.send_errors += 1;
+            }
+        }
+    }
+
     fn on_event(&mut self, ev: EngineEvent, shared: &Shared) {
         match ev {
             EngineEvent::OpenMedia { leg } => {
@@ -90,7 +106,8 @@ impl Driver {
                     Ok(socket) => {
                         let local = socket.local_addr().ok();
                         let socket = Rc::new(socket);
-                        let task = tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
+                        let task =
+                            tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
                         self.legs.insert(leg, LegSocket { socket, task });
                         match local {
                             Some(local) => self.engine.handle_media_opened(now, leg, local),
@@ -144,15 +161,24 @@ async fn sip_task(shared: Shared, socket: Rc<UdpSocket>) {
 
 async fn rtp_task(shared: Shared, leg: LegKey, socket: Rc<UdpSocket>) {
     let mut buf = [0u8; 2048];
+    let mut out = [0u8; 2048];
     loop {
         match socket.recv_from(&mut buf).await {
             Ok((n, source)) => {
                 let mut d = shared.borrow_mut();
                 let now = Instant::now();
-                d.engine.handle_rtp(now, leg, source, &buf[..n]);
+                if let Some(t) = d.engine.handle_rtp(now, leg, source, &buf[..n], &mut out) {
+                    d.send_rtp(t, &out);
+                }
                 for _ in 0..16 {
                     match socket.try_recv_from(&mut buf) {
-                        Ok((n, source)) => d.engine.handle_rtp(now, leg, source, &buf[..n]),
+                        Ok((n, source)) => {
+                            if let Some(t) =
+                                d.engine.handle_rtp(now, leg, source, &buf[..n], &mut out)
+                            {
+                                d.send_rtp(t, &out);
+                            }
+                        }
                         Err(_) => break,
                     }
                 }
@@ -166,7 +192,12 @@ async fn rtp_task(shared: Shared, leg: LegKey, socket: Rc<UdpSocket>) {
 
 fn is_transient(e: &io::Error) -> bool {
     // ICMP port unreachable from an earlier send surfaces as ConnectionRefused on Linux.
-    matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted)
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
 }
 
 async fn timer_task(shared: Shared, wake: Rc<Notify>) {

@@ -7,6 +7,8 @@ mod driver;
 mod media_ports;
 mod reports;
 mod sink;
+mod sla_calendar;
+mod store;
 mod writer;
 
 use clap::{Parser, Subcommand};
@@ -17,7 +19,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "centralino", version, about = "SIP trunk endpoint, IVR, ACD and SLA reports for contact centres")]
+#[command(
+    name = "centralino",
+    version,
+    about = "SIP trunk endpoint, IVR, ACD and SLA reports for contact centres"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -75,7 +81,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Cmd::Run(args) => run(args),
-        Cmd::CheckConfig { path } => check_config(&path.unwrap_or_else(|| PathBuf::from("config/centralino.yaml"))),
+        Cmd::CheckConfig { path } => {
+            check_config(&path.unwrap_or_else(|| PathBuf::from("config/centralino.yaml")))
+        }
         Cmd::Reload { data_dir } => reload(&data_dir),
         Cmd::Sla(args) => reports::sla(args),
         Cmd::Cdr { command } => reports::cdr(command),
@@ -122,11 +130,19 @@ fn reload(data_dir: &Path) -> ExitCode {
     let pid = match std::fs::read_to_string(&pid_file) {
         Ok(p) => p.trim().to_string(),
         Err(e) => {
-            eprintln!("error: {}: {e} (is centralino running with --data-dir {}?)", pid_file.display(), data_dir.display());
+            eprintln!(
+                "error: {}: {e} (is centralino running with --data-dir {}?)",
+                pid_file.display(),
+                data_dir.display()
+            );
             return ExitCode::from(2);
         }
     };
-    match std::process::Command::new("kill").arg("-HUP").arg(&pid).status() {
+    match std::process::Command::new("kill")
+        .arg("-HUP")
+        .arg(&pid)
+        .status()
+    {
         Ok(s) if s.success() => {
             println!("reload requested (pid {pid})");
             ExitCode::SUCCESS
@@ -151,8 +167,13 @@ fn g729_provider() -> Option<Arc<dyn centralino_media::G729Provider>> {
 fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let ansi = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+    let ansi = std::env::var_os("NO_COLOR").is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn raise_fd_limit() {
@@ -164,15 +185,21 @@ fn raise_fd_limit() {
     }
 }
 
-fn wall_clock_from(now_arg: Option<&str>) -> Result<Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>, String> {
+fn wall_clock_from(
+    now_arg: Option<&str>,
+) -> Result<Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>, String> {
     match now_arg {
         None => Ok(Arc::new(chrono::Utc::now)),
         Some(text) => {
             let start = chrono::DateTime::parse_from_rfc3339(text)
-                .map_err(|e| format!("--now {text:?}: {e} (use RFC 3339, e.g. 2026-11-23T09:00:00+01:00)"))?
+                .map_err(|e| {
+                    format!("--now {text:?}: {e} (use RFC 3339, e.g. 2026-11-23T09:00:00+01:00)")
+                })?
                 .with_timezone(&chrono::Utc);
             let origin = Instant::now();
-            Ok(Arc::new(move || start + chrono::Duration::from_std(origin.elapsed()).unwrap_or_default()))
+            Ok(Arc::new(move || {
+                start + chrono::Duration::from_std(origin.elapsed()).unwrap_or_default()
+            }))
         }
     }
 }
@@ -203,7 +230,10 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let listen = args.sip_listen.unwrap_or(cfg.sip.listen);
     let rtp_ports = args.rtp_ports.unwrap_or(cfg.rtp.ports);
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: tokio runtime: {e}");
@@ -226,7 +256,8 @@ fn run(args: RunArgs) -> ExitCode {
             (None, ip) => ip,
         };
         let media_ip = cfg.rtp.address.unwrap_or(advertised_ip);
-        let mut ec = centralino_engine::EngineConfig::new(SocketAddr::new(advertised_ip, bound.port()));
+        let mut ec =
+            centralino_engine::EngineConfig::new(SocketAddr::new(advertised_ip, bound.port()));
         ec.media_address = media_ip;
         ec.user_agent = cfg.sip.user_agent.clone();
         ec.max_calls = cfg.sip.max_calls;
@@ -241,10 +272,37 @@ fn run(args: RunArgs) -> ExitCode {
         ec.latch = cfg.rtp.latch;
         ec.shutdown_grace = cfg.sip.shutdown_grace;
         ec.g729 = g729.clone();
+        ec.realm = cfg.sip.realm.clone();
+        ec.digest_algorithms = cfg
+            .sip
+            .digest_algorithms
+            .iter()
+            .map(|a| a.to_sip())
+            .collect();
+        ec.registrar = centralino_sip::registrar::RegistrarConfig {
+            min_expires: cfg.sip.registration.min_expires,
+            max_expires: cfg.sip.registration.max_expires,
+            default_expires: cfg.sip.registration.default_expires,
+        };
+        ec.agent_auto_answer = cfg.sip.agent_auto_answer.clone();
+        ec.trunk = cfg.trunk.as_ref().map(|t| centralino_engine::TrunkConfig {
+            address: t.address,
+            from_user: t.from_user.clone(),
+            asserted_identity: t.asserted_identity.clone(),
+        });
         let seed = args.seed.unwrap_or_else(rand_seed);
         let now = Instant::now();
-        let engine = centralino_engine::Engine::new(ec, Arc::new(catalog), seed, now, wall_clock());
-        let (sink, writer) = match writer::start(&args.data_dir, wall_clock.clone()) {
+        let engine =
+            match centralino_engine::Engine::new(ec, Arc::new(catalog), seed, now, wall_clock()) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::error!("queues and agents: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+        let contracts = cfg.contracts.clone().unwrap_or_default();
+        let (sink, writer) = match writer::start_with(&args.data_dir, wall_clock.clone(), contracts)
+        {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!(error = %e, "cannot open the data directory");
@@ -261,7 +319,16 @@ fn run(args: RunArgs) -> ExitCode {
             advertised = %advertised_ip,
             "SIP listening on udp:{bound}"
         );
-        let exit = driver::run(engine, socket, rtp_ports, media_ip_bind(bound.ip(), media_ip), sink, control_rx, wall_clock).await;
+        let exit = driver::run(
+            engine,
+            socket,
+            rtp_ports,
+            media_ip_bind(bound.ip(), media_ip),
+            sink,
+            control_rx,
+            wall_clock,
+        )
+        .await;
         let _ = writer.join();
         let _ = std::fs::remove_file(&pid_file);
         tracing::info!(?exit, "stopped");
@@ -279,13 +346,21 @@ fn media_ip_bind(sip_ip: IpAddr, _advertised: IpAddr) -> IpAddr {
 fn detect_local_ip() -> Option<IpAddr> {
     let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
     s.connect("192.0.2.1:9").ok()?;
-    s.local_addr().ok().map(|a| a.ip()).filter(|ip| !ip.is_unspecified())
+    s.local_addr()
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified())
 }
 
 fn rand_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     h.write_u32(std::process::id());
     h.finish()
 }
@@ -298,7 +373,10 @@ fn spawn_signal_handlers(
     use tokio::signal::unix::{signal, SignalKind};
     let c = control.clone();
     tokio::task::spawn_local(async move {
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return;
         };
         tokio::select! {
@@ -308,15 +386,20 @@ fn spawn_signal_handlers(
         let _ = c.send(driver::Control::Shutdown);
     });
     tokio::task::spawn_local(async move {
-        let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
         while hup.recv().await.is_some() {
             let path = config_path.clone();
             let g729 = g729.clone();
             // Load off the loop: prompts are read and encoded.
-            let loaded = tokio::task::spawn_blocking(move || load_all(&path, g729.as_deref())).await;
+            let loaded =
+                tokio::task::spawn_blocking(move || load_all(&path, g729.as_deref())).await;
             match loaded {
                 Ok(Ok((_, catalog))) => {
-                    let _ = control.send(driver::Control::Engine(centralino_engine::Command::Reload(Arc::new(catalog))));
+                    let _ = control.send(driver::Control::Engine(
+                        centralino_engine::Command::Reload(Arc::new(catalog)),
+                    ));
                 }
                 Ok(Err(errors)) => {
                     for e in &errors {

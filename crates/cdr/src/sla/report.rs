@@ -173,6 +173,7 @@ pub enum SlaName {
     /// ACD/CTI up outside service time (%, minimum).
     AcdOtherTime,
     /// IVR up 24×7 (%, minimum).
+    #[serde(rename = "ivr_24x7")]
     Ivr24x7,
 }
 

@@ -33,10 +33,13 @@ pub struct FileConfig {
     pub services: Vec<centralino_ivr::ServiceConfig>,
     /// The ACD queues, see docs/acd.md.
     #[serde(default)]
-    pub queues: Option<serde::de::IgnoredAny>,
+    pub queues: Vec<centralino_acd::QueueConfig>,
     /// The operators, see docs/acd.md.
     #[serde(default)]
-    pub agents: Option<serde::de::IgnoredAny>,
+    pub agents: Vec<centralino_acd::AgentConfig>,
+    /// The outbound trunk (transfers to numbers, callbacks).
+    #[serde(default)]
+    pub trunk: Option<TrunkSection>,
     /// Contracts and SLA thresholds, see docs/sla.md.
     #[serde(default)]
     pub contracts: Option<centralino_cdr::ContractsConfig>,
@@ -72,6 +75,78 @@ pub struct SipSection {
     /// On SIGTERM, calls in progress may go on this long before we end them.
     #[serde(with = "duration")]
     pub shutdown_grace: Duration,
+    /// Digest realm of the operators' softphones.
+    pub realm: String,
+    /// Digest algorithms we challenge with, preferred first (`MD5`,
+    /// `SHA-256`). MD5 first suits most softphones; put SHA-256 first when
+    /// every phone supports RFC 8760.
+    pub digest_algorithms: Vec<DigestAlgorithm>,
+    /// Registration expiry limits.
+    pub registration: RegistrationSection,
+    /// A `Call-Info` value asking operators' softphones to answer by
+    /// themselves (e.g. `<sip:centralino>;answer-after=0`); none by default.
+    pub agent_auto_answer: Option<String>,
+}
+
+/// A digest algorithm as written in config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DigestAlgorithm {
+    /// RFC 2617 MD5.
+    #[serde(rename = "MD5")]
+    Md5,
+    /// RFC 7616/8760 SHA-256.
+    #[serde(rename = "SHA-256")]
+    Sha256,
+}
+
+impl DigestAlgorithm {
+    /// The SIP crate's algorithm.
+    pub fn to_sip(self) -> centralino_sip::auth::Algorithm {
+        match self {
+            DigestAlgorithm::Md5 => centralino_sip::auth::Algorithm::Md5,
+            DigestAlgorithm::Sha256 => centralino_sip::auth::Algorithm::Sha256,
+        }
+    }
+}
+
+/// `sip.registration:` — expiry limits in seconds.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrationSection {
+    /// Shorter non-zero requests get 423 Interval Too Brief.
+    pub min_expires: u32,
+    /// Longer requests are shortened to this.
+    pub max_expires: u32,
+    /// When the phone does not say.
+    pub default_expires: u32,
+}
+
+impl Default for RegistrationSection {
+    fn default() -> Self {
+        RegistrationSection {
+            min_expires: 60,
+            max_expires: 3600,
+            default_expires: 600,
+        }
+    }
+}
+
+/// `trunk:` — where calls to numbers go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkSection {
+    /// The carrier's or PBX's SIP address (`IP:port`).
+    pub address: SocketAddr,
+    /// User part of our From.
+    #[serde(default = "default_from_user")]
+    pub from_user: String,
+    /// P-Asserted-Identity to send, if the carrier wants one.
+    #[serde(default)]
+    pub asserted_identity: Option<String>,
+}
+
+fn default_from_user() -> String {
+    "centralino".into()
 }
 
 impl Default for SipSection {
@@ -87,6 +162,10 @@ impl Default for SipSection {
             t2: Duration::from_secs(4),
             t4: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(15),
+            realm: "centralino".into(),
+            digest_algorithms: vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256],
+            registration: RegistrationSection::default(),
+            agent_auto_answer: None,
         }
     }
 }
@@ -115,7 +194,10 @@ pub struct RtpSection {
 impl Default for RtpSection {
     fn default() -> Self {
         RtpSection {
-            ports: PortRange { low: 20000, high: 29999 },
+            ports: PortRange {
+                low: 20000,
+                high: 29999,
+            },
             address: None,
             codecs: vec![Codec::Pcma, Codec::Pcmu, Codec::G729],
             telephone_event_pt: 101,
@@ -139,7 +221,10 @@ pub struct PromptsSection {
 
 impl Default for PromptsSection {
     fn default() -> Self {
-        PromptsSection { dir: PathBuf::from("prompts"), default_language: Language::new("it") }
+        PromptsSection {
+            dir: PathBuf::from("prompts"),
+            default_language: Language::new("it"),
+        }
     }
 }
 
@@ -154,7 +239,9 @@ pub struct LoggingSection {
 
 impl Default for LoggingSection {
     fn default() -> Self {
-        LoggingSection { level: "info".into() }
+        LoggingSection {
+            level: "info".into(),
+        }
     }
 }
 
@@ -173,10 +260,18 @@ impl std::str::FromStr for PortRange {
         let (a, b) = s
             .split_once('-')
             .ok_or_else(|| format!("port range {s:?} must be written LOW-HIGH"))?;
-        let low: u16 = a.trim().parse().map_err(|_| format!("bad port {a:?} in {s:?}"))?;
-        let high: u16 = b.trim().parse().map_err(|_| format!("bad port {b:?} in {s:?}"))?;
+        let low: u16 = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad port {a:?} in {s:?}"))?;
+        let high: u16 = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad port {b:?} in {s:?}"))?;
         if low == 0 || high < low.saturating_add(3) {
-            return Err(format!("port range {s:?} must hold at least two even/odd pairs"));
+            return Err(format!(
+                "port range {s:?} must hold at least two even/odd pairs"
+            ));
         }
         Ok(PortRange { low, high })
     }
@@ -200,7 +295,12 @@ pub fn load(path: &Path) -> Result<(FileConfig, String), ConfigError> {
     })?;
     let cfg: FileConfig = from_yaml(path, &source)?;
     if cfg.rtp.codecs.is_empty() {
-        return Err(ConfigError::for_key(path, &source, "rtp.codecs", "at least one codec is needed"));
+        return Err(ConfigError::for_key(
+            path,
+            &source,
+            "rtp.codecs",
+            "at least one codec is needed",
+        ));
     }
     if !(96..=127).contains(&cfg.rtp.telephone_event_pt) {
         return Err(ConfigError::for_key(
@@ -219,7 +319,13 @@ mod tests {
 
     #[test]
     fn port_ranges() {
-        assert_eq!("20000-29999".parse::<PortRange>(), Ok(PortRange { low: 20000, high: 29999 }));
+        assert_eq!(
+            "20000-29999".parse::<PortRange>(),
+            Ok(PortRange {
+                low: 20000,
+                high: 29999
+            })
+        );
         assert!("20000".parse::<PortRange>().is_err());
         assert!("3000-2000".parse::<PortRange>().is_err());
         assert!("0-100".parse::<PortRange>().is_err());
@@ -234,8 +340,12 @@ mod tests {
 
     #[test]
     fn bad_codec_is_located() {
-        let e = from_yaml::<FileConfig>(Path::new("x.yaml"), "rtp:\n  codecs: [PCMA, GSM]\n").unwrap_err();
+        let e = from_yaml::<FileConfig>(Path::new("x.yaml"), "rtp:\n  codecs: [PCMA, GSM]\n")
+            .unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
-        assert!(e.key.as_deref().unwrap_or("").starts_with("rtp.codecs"), "{e}");
+        assert!(
+            e.key.as_deref().unwrap_or("").starts_with("rtp.codecs"),
+            "{e}"
+        );
     }
 }
