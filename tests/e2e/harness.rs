@@ -81,6 +81,8 @@ pub struct Centralino {
     pub rtp: (u16, u16),
     pub data_dir: tempfile::TempDir,
     log: Arc<(Mutex<String>, Condvar)>,
+    /// The HTTP API's address (the engine picks a free port).
+    pub http: Option<SocketAddr>,
 }
 
 impl Centralino {
@@ -114,6 +116,8 @@ impl Centralino {
             .arg(format!("{}-{}", rtp.0, rtp.1))
             .arg("--data-dir")
             .arg(data_dir.path())
+            .arg("--http-listen")
+            .arg("127.0.0.1:0")
             .args(&opts.args)
             .env("RUST_LOG", "info,centralino=debug")
             .env("NO_COLOR", "1")
@@ -143,12 +147,18 @@ impl Centralino {
                 }
             });
         }
-        let c = Centralino { child: Some(child), sip, rtp, data_dir, log };
+        let mut c = Centralino { child: Some(child), sip, rtp, data_dir, log, http: None };
         assert!(
             c.wait_log("SIP listening on", Duration::from_secs(20)),
             "centralino did not start:\n{}",
             c.logs()
         );
+        c.http = c
+            .logs()
+            .split("HTTP listening on http://")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|a| a.parse().ok());
         c
     }
 

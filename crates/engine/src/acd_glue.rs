@@ -179,6 +179,9 @@ impl Engine {
         match self.acd.offer_answered(now, key, &agent) {
             Ok(()) => {
                 let Some(call) = self.calls.get_mut(&key) else { return };
+                if let QueuePhase::Waiting { since, .. } = call.phase {
+                    call.waited_at_answer = Some(now.saturating_duration_since(since));
+                }
                 call.phase = QueuePhase::Bridged { agent: agent.clone() };
                 call.playing = None;
                 let inbound = call.inbound;

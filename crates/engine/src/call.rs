@@ -175,6 +175,8 @@ pub(crate) struct Call {
     pub phase: QueuePhase,
     /// Agent legs ringing for this call.
     pub offers: Vec<(AgentId, LegKey)>,
+    /// How long the caller waited in the queue before an agent answered.
+    pub waited_at_answer: Option<Duration>,
     /// The earliest deadline of this call's own timers, as scheduled.
     pub deadline: Option<Instant>,
     pub ended: bool,

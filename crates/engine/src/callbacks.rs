@@ -180,6 +180,7 @@ impl Engine {
                 queue_prompts: None,
                 phase: QueuePhase::Left,
                 offers: Vec::new(),
+                waited_at_answer: None,
                 deadline: None,
                 ended: false,
                 service_call: true,

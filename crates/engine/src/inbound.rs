@@ -188,6 +188,7 @@ impl Engine {
                 queue_prompts: None,
                 phase: QueuePhase::None,
                 offers: Vec::new(),
+                waited_at_answer: None,
                 deadline: None,
                 ended: false,
                 service_call: false,

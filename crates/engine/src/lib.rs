@@ -34,6 +34,7 @@ mod media_plane;
 mod outbound;
 mod script;
 mod slab;
+mod snapshot;
 mod timers;
 mod transfer;
 
@@ -46,6 +47,7 @@ pub use catalog::{Catalog, PromptLibrary};
 pub use clock::WallClock;
 pub use config::{EngineConfig, TrunkConfig};
 pub use slab::LegKey;
+pub use snapshot::{AgentSnapshot, CallSnapshot, Snapshot};
 
 use call::Call;
 use centralino_cdr::CallEvent;
@@ -150,7 +152,7 @@ pub enum Command {
 }
 
 /// Counters for logs, metrics and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EngineStats {
     /// Calls accepted since start.
     pub calls_started: u64,

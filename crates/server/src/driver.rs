@@ -41,6 +41,7 @@ pub struct Driver {
     stats: DriverStats,
     rtp_buf: Box<[u8; 2048]>,
     shutdown_started: bool,
+    publish: Publish,
 }
 
 type Shared = Rc<RefCell<Driver>>;
@@ -128,7 +129,12 @@ impl Driver {
                     }
                 }
             }
-            other => self.sink.send(SinkMsg::Engine(other)),
+            other => {
+                if let Some(live) = crate::live::LiveEvent::of(&other) {
+                    let _ = self.publish.live.send(live);
+                }
+                self.sink.send(SinkMsg::Engine(other))
+            }
         }
     }
 }
@@ -234,8 +240,23 @@ pub enum Exit {
 pub enum Control {
     /// Give the engine a command.
     Engine(Command),
+    /// Run a closure on the engine (the HTTP API answers through a oneshot
+    /// channel captured in it).
+    Call(Box<dyn FnOnce(&mut Engine, Instant) + Send>),
     /// Stop taking calls, end the rest, then exit.
     Shutdown,
+}
+
+/// What the loop publishes for readers outside it (HTTP API, wallboard,
+/// metrics, CTI).
+#[derive(Clone)]
+pub struct Publish {
+    /// The latest snapshot, refreshed every `snapshot_every`.
+    pub snapshots: tokio::sync::watch::Sender<Arc<centralino_engine::Snapshot>>,
+    /// Live events (call events, agent changes, voicemails, callbacks).
+    pub live: tokio::sync::broadcast::Sender<crate::live::LiveEvent>,
+    /// How often to refresh the snapshot.
+    pub snapshot_every: Duration,
 }
 
 /// Run until shutdown completes.
@@ -247,6 +268,7 @@ pub async fn run(
     sink: Sink,
     mut control: tokio::sync::mpsc::UnboundedReceiver<Control>,
     wall_clock: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>,
+    publish: Publish,
 ) -> Exit {
     let sip = Rc::new(sip);
     let wake = Rc::new(Notify::new());
@@ -261,6 +283,7 @@ pub async fn run(
         stats: DriverStats::default(),
         rtp_buf: Box::new([0u8; 2048]),
         shutdown_started: false,
+        publish: publish.clone(),
     }));
     {
         let mut d = shared.borrow_mut();
@@ -270,6 +293,8 @@ pub async fn run(
     let timer_handle = tokio::task::spawn_local(timer_task(shared.clone(), wake));
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut snap = tokio::time::interval(publish.snapshot_every);
+    snap.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             msg = control.recv() => {
@@ -277,6 +302,7 @@ pub async fn run(
                 let now = Instant::now();
                 match msg {
                     Some(Control::Engine(cmd)) => d.engine.handle_command(now, cmd),
+                    Some(Control::Call(f)) => f(&mut d.engine, now),
                     Some(Control::Shutdown) | None => {
                         if !d.shutdown_started {
                             d.shutdown_started = true;
@@ -286,6 +312,11 @@ pub async fn run(
                     }
                 }
                 d.flush(&shared);
+            }
+            _ = snap.tick() => {
+                let d = shared.borrow();
+                let s = d.engine.snapshot(Instant::now());
+                let _ = publish.snapshots.send(Arc::new(s));
             }
             _ = clock.tick() => {
                 let mut d = shared.borrow_mut();

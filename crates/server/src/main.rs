@@ -4,6 +4,8 @@
 mod catalog;
 mod config;
 mod driver;
+mod http;
+mod live;
 mod media_ports;
 mod reports;
 mod sink;
@@ -75,6 +77,10 @@ struct RunArgs {
     /// Seed for tags, Call-IDs and SSRCs (default: random).
     #[arg(long)]
     seed: Option<u64>,
+    /// HTTP address of the API, wallboard, CTI stream and metrics
+    /// (loopback by default; `off` disables it).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http_listen: String,
 }
 
 fn main() -> ExitCode {
@@ -312,7 +318,37 @@ fn run(args: RunArgs) -> ExitCode {
         let pid_file = args.data_dir.join("centralino.pid");
         let _ = std::fs::write(&pid_file, std::process::id().to_string());
         let (control_tx, control_rx) = tokio::sync::mpsc::unbounded_channel();
-        spawn_signal_handlers(control_tx, args.config.clone(), g729.clone());
+        spawn_signal_handlers(control_tx.clone(), args.config.clone(), g729.clone());
+        let (snap_tx, snap_rx) = tokio::sync::watch::channel(Arc::new(engine.snapshot(Instant::now())));
+        let (live_tx, _) = tokio::sync::broadcast::channel(4096);
+        let publish = driver::Publish {
+            snapshots: snap_tx,
+            live: live_tx.clone(),
+            snapshot_every: std::time::Duration::from_millis(500),
+        };
+        if args.http_listen != "off" {
+            let listener = match tokio::net::TcpListener::bind(&args.http_listen).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!(listen = %args.http_listen, error = %e, "cannot bind the HTTP socket");
+                    return ExitCode::from(1);
+                }
+            };
+            let http_addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let state = http::AppState {
+                snapshots: snap_rx,
+                live: live_tx,
+                control: control_tx.clone(),
+                data_dir: args.data_dir.clone(),
+                config_path: args.config.clone(),
+            };
+            tokio::task::spawn_local(async move {
+                if let Err(e) = http::serve(listener, state).await {
+                    tracing::error!(error = %e, "HTTP server stopped");
+                }
+            });
+            tracing::info!("HTTP listening on http://{http_addr}");
+        }
         tracing::info!(
             sip = %bound,
             rtp = %format!("{}-{}", rtp_ports.low, rtp_ports.high),
@@ -327,6 +363,7 @@ fn run(args: RunArgs) -> ExitCode {
             sink,
             control_rx,
             wall_clock,
+            publish,
         )
         .await;
         let _ = writer.join();
