@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 /// A small contact centre: number 100 → welcome → queue q1 (longest idle),
 /// agents a1..a3 (password pw-<id>).
-fn acd_config(strategy: &str, ring_timeout: &str, extra_queue: &str) -> String {
+pub fn acd_config(strategy: &str, ring_timeout: &str, extra_queue: &str) -> String {
     format!(
         r#"
 sip:
@@ -51,11 +51,19 @@ agents:
 
 /// Start a SIPp agent: registers, logs in with *11, answers with `answer`
 /// (an -oocsf scenario) for `stay_ms`.
-fn agent(c: &Centralino, id: &str, answer: &str, stay_ms: u64) -> Child {
+pub fn agent(c: &Centralino, id: &str, answer: &str, stay_ms: u64) -> Child {
+    agent_with(c, id, answer, stay_ms, &[])
+}
+
+/// The same with extra `-key` values for the answer scenario.
+pub fn agent_with(c: &Centralino, id: &str, answer: &str, stay_ms: u64, keys: &[(&str, &str)]) -> Child {
     let port = free_udp_port();
     let media = free_udp_port() & !1;
-    Sipp::scenario("agent_login.xml")
-        .key("agent", id)
+    let mut s = Sipp::scenario("agent_login.xml");
+    for (k, v) in keys {
+        s = s.key(k, v);
+    }
+    s.key("agent", id)
         .args(["-au", id, "-ap", &format!("pw-{id}")])
         .timeout((stay_ms / 1000 + 30) as u32)
         .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-mp", &media.to_string(), "-m", "1"])
@@ -63,7 +71,7 @@ fn agent(c: &Centralino, id: &str, answer: &str, stay_ms: u64) -> Child {
         .spawn(vec![c.sip.to_string()])
 }
 
-fn wait_logged_in(c: &Centralino, id: &str) {
+pub fn wait_logged_in(c: &Centralino, id: &str) {
     let pattern = format!("feature code agent={id} code=\"*11\"");
     assert!(c.wait_log(&pattern, Duration::from_secs(15)), "{id} did not log in:\n{}", c.logs());
 }
@@ -99,7 +107,7 @@ fn caller(c: &Centralino, hold_ms: u64) -> Child {
         .spawn(vec![c.sip.to_string()])
 }
 
-fn finish(mut children: Vec<Child>) {
+pub fn finish(mut children: Vec<Child>) {
     for ch in &mut children {
         let _ = ch.kill();
         let _ = ch.wait();

@@ -91,7 +91,7 @@ impl EngineConfig {
             shutdown_grace: Duration::from_secs(15),
             g729: None,
             realm: "centralino".into(),
-            digest_algorithms: vec![centralino_sip::auth::Algorithm::Md5, centralino_sip::auth::Algorithm::Sha256],
+            digest_algorithms: vec![centralino_sip::auth::Algorithm::Md5],
             registrar: centralino_sip::registrar::RegistrarConfig::default(),
             trunk: None,
             agent_auto_answer: None,

@@ -190,7 +190,25 @@ impl Engine {
     /// Tell the driver to close the leg's socket (once).
     pub(crate) fn close_media(&mut self, key: crate::LegKey) {
         if let Some(leg) = self.legs.get_mut(key) {
-            leg.media = None;
+            if let Some(m) = leg.media.take() {
+                let (rx, tx) = (m.receive_stats(), m.send_stats());
+                let role = match &leg.role {
+                    crate::call::LegRole::Inbound => "caller".to_string(),
+                    crate::call::LegRole::Agent(a) => format!("agent:{a}"),
+                    crate::call::LegRole::Outbound { target } => format!("outbound:{target}"),
+                    crate::call::LegRole::Service => "feature".to_string(),
+                };
+                tracing::info!(
+                    leg = %key,
+                    role = %role,
+                    rx_packets = rx.packets,
+                    rx_lost = rx.lost,
+                    rx_dropped = rx.malformed + rx.wrong_source + rx.unexpected_payload_type,
+                    tx_packets = tx.packets,
+                    tx_relayed = tx.relayed,
+                    "media closed"
+                );
+            }
             if leg.media_open {
                 leg.media_open = false;
                 self.events.push_back(crate::EngineEvent::CloseMedia { leg: key });

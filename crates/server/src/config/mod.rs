@@ -77,9 +77,11 @@ pub struct SipSection {
     pub shutdown_grace: Duration,
     /// Digest realm of the operators' softphones.
     pub realm: String,
-    /// Digest algorithms we challenge with, preferred first (`MD5`,
-    /// `SHA-256`). MD5 first suits most softphones; put SHA-256 first when
-    /// every phone supports RFC 8760.
+    /// Digest algorithms we challenge with, one challenge each, preferred
+    /// first (`MD5`, `SHA-256`). Default `[MD5]`: softphones that do not know
+    /// SHA-256 may refuse a response carrying a SHA-256 challenge at all
+    /// (baresip 1.0 does), so offer SHA-256 only when every phone supports
+    /// RFC 8760.
     pub digest_algorithms: Vec<DigestAlgorithm>,
     /// Registration expiry limits.
     pub registration: RegistrationSection,
@@ -163,7 +165,7 @@ impl Default for SipSection {
             t4: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(15),
             realm: "centralino".into(),
-            digest_algorithms: vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256],
+            digest_algorithms: vec![DigestAlgorithm::Md5],
             registration: RegistrationSection::default(),
             agent_auto_answer: None,
         }
