@@ -94,12 +94,20 @@ fn every_queue_named_is_defined_in_the_queues_section() {
     );
 }
 
-/// `prompts/PROMPTS.tsv`: `(lang, name) → text`.
+/// The marker after which `PROMPTS.tsv` lists the engine's own prompts
+/// (queue position, callbacks, …), which no service references.
+const ENGINE_SECTION: &str = "# --- the engine's own prompts";
+
+/// `prompts/PROMPTS.tsv`: `(lang, name) → text`, services' part only.
 fn prompts_tsv() -> BTreeMap<(String, String), String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../prompts/PROMPTS.tsv");
     let text = std::fs::read_to_string(path).expect("prompts/PROMPTS.tsv is readable");
+    let text = text.split(ENGINE_SECTION).next().unwrap_or("");
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
         let f: Vec<&str> = line.split('\t').collect();
         assert_eq!(f.len(), 3, "line {}: lang<TAB>name<TAB>text", i + 1);
         assert!(

@@ -86,6 +86,11 @@ impl InterArrival {
         self.last = Some(at);
     }
 
+    /// Add another collector's deviations (pooling streams).
+    pub fn merge(&mut self, other: &InterArrival) {
+        self.deviations_us.extend_from_slice(&other.deviations_us);
+    }
+
     /// Start a new stream: the next arrival has no previous one.
     pub fn restart(&mut self) {
         self.last = None;
