@@ -73,3 +73,34 @@ fn a_callback_keeps_the_place_and_bridges_agent_and_citizen() {
     assert!(citizen.wait().unwrap().success(), "the citizen was called and bridged\n{}", c.logs());
     crate::acd::finish(vec![a1]);
 }
+
+#[test]
+fn a_callback_request_survives_a_crash_and_restart() {
+    let trunk_port = free_udp_port();
+    let yaml = acd_config("longest_idle", "10s", "")
+        .replace("max_wait: 5m", "max_wait: 3s\n    on_max_wait: callback_offer\n    callback: { max_attempts: 2, retry_interval: 5s }");
+    let yaml = with_trunk(yaml, trunk_port);
+    let opts = Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() };
+    let c = Centralino::start(opts.clone());
+    Sipp::scenario("uac_dtmf1_wait_bye.xml")
+        .key("caller", "0461000077")
+        .args(["-d", "8500"])
+        .call(c.sip, "100", 1)
+        .assert_ok("caller accepts the callback");
+    assert!(c.wait_log("callback requested", Duration::from_secs(5)), "{}", c.logs());
+    std::thread::sleep(Duration::from_millis(1500)); // the writer commits
+    let data = c.kill9();
+    let c = Centralino::start_in(opts, data);
+    assert!(c.wait_log("callback restored", Duration::from_secs(10)), "{}", c.logs());
+    let citizen = Sipp::scenario("trunk_answer.xml")
+        .timeout(40)
+        .args(["-i", "127.0.0.1", "-p", &trunk_port.to_string(), "-m", "1", "-d", "2000"])
+        .spawn(vec![]);
+    let a1 = agent(&c, "a1", "agent_answer.xml", 20000);
+    crate::acd::wait_logged_in(&c, "a1");
+    assert!(c.wait_log("callback connected", Duration::from_secs(15)), "{}", c.logs());
+    let mut citizen = citizen;
+    assert!(citizen.wait().unwrap().success(), "{}", c.logs());
+    assert!(c.logs().contains("number=0461000077"), "the restored request calls the right number: {}", c.logs());
+    crate::acd::finish(vec![a1]);
+}

@@ -77,8 +77,14 @@ impl Engine {
                     let call = l.call;
                     let inbound = self.calls.get(&call).is_some_and(|c| c.inbound == leg);
                     if inbound {
-                        self.leg_finished(now, leg);
+                        // The caller is gone: no BYE back, but keep the media
+                        // session until the call has ended, so a voicemail being
+                        // recorded is kept.
+                        if let Some(l) = self.legs.get_mut(leg) {
+                            l.state = LegState::Ending;
+                        }
                         self.end_call(now, call, EndCause::CallerHangup);
+                        self.leg_finished(now, leg);
                     } else {
                         self.on_leg_bye(now, leg);
                     }

@@ -44,12 +44,19 @@ fn offerless_invite_offer_in_our_200_answer_in_the_ack() {
     assert_eq!(labels(&msgs), ["100 INVITE", "200 INVITE"]);
     let offer = msgs[1].body();
     let port = c.local_rtp.unwrap().port();
-    assert_eq!(m_line(&offer), format!("m=audio {port} RTP/AVP 8 0 101"), "our codecs in our order, G.729 left out:\n{offer}");
+    assert_eq!(
+        m_line(&offer),
+        format!("m=audio {port} RTP/AVP 8 0 101"),
+        "our codecs in our order, G.729 left out:\n{offer}"
+    );
     assert!(offer.contains("a=rtpmap:101 telephone-event/8000"));
     assert_eq!(sdp_direction(&offer), "sendrecv");
 
     sim.advance(ms(300));
-    assert!(sim.take_rtp_to(rtp).is_empty(), "no RTP before the answer tells where to send");
+    assert!(
+        sim.take_rtp_to(rtp).is_empty(),
+        "no RTP before the answer tells where to send"
+    );
 
     c.ack_with_sdp(&mut sim, &sdp(rtp, &["PCMU"], Some(101), &[]));
     let acked = sim.now;
@@ -57,7 +64,10 @@ fn offerless_invite_offer_in_our_200_answer_in_the_ack() {
     let packets = sim.take_rtp_to(rtp);
     assert_eq!(packets.len(), 5);
     assert!(packets[0].at > acked && packets[0].at <= acked + ms(20));
-    assert!(packets.iter().all(|p| p.packet().payload_type == 0), "the answer's codec");
+    assert!(
+        packets.iter().all(|p| p.packet().payload_type == 0),
+        "the answer's codec"
+    );
     assert!(packets[0].packet().marker);
     assert_eq!(sim.prompts_heard(&packets, Codec::Pcmu), ["td-benvenuto"]);
     assert!(sim.take_sip().is_empty());
@@ -80,7 +90,9 @@ fn offerless_invite_with_an_unusable_answer_is_hung_up() {
 
 #[test]
 fn cancel_while_ringing_gets_200_and_487_and_frees_the_socket() {
-    let mut sim = Sim::builder(BASE).config(|c| c.answer_delay = secs(2)).build();
+    let mut sim = Sim::builder(BASE)
+        .config(|c| c.answer_delay = secs(2))
+        .build();
     let rtp = caller_rtp(0);
     let mut c = Caller::call(&mut sim, "0461000001", MENU, rtp);
     let msgs = c.take(&mut sim);
@@ -95,12 +107,19 @@ fn cancel_while_ringing_gets_200_and_487_and_frees_the_socket() {
     c.cancel(&mut sim);
     let msgs = c.take(&mut sim);
     assert_eq!(labels(&msgs), ["200 CANCEL", "487 INVITE"]);
-    assert_eq!(sim.closed, [c.leg.unwrap()], "CloseMedia for the call's leg");
+    assert_eq!(
+        sim.closed,
+        [c.leg.unwrap()],
+        "CloseMedia for the call's leg"
+    );
     assert!(sim.open.is_empty());
     c.ack_failure(&mut sim, &msgs[1]);
 
     sim.advance(secs(40));
-    assert!(c.take(&mut sim).is_empty(), "no answer after the CANCEL, no 487 retransmission after the ACK");
+    assert!(
+        c.take(&mut sim).is_empty(),
+        "no answer after the CANCEL, no 487 retransmission after the ACK"
+    );
     assert!(sim.take_rtp_to(rtp).is_empty());
     assert_eq!(ended_by(&sim.take_events()), [EndedBy::Caller]);
     assert_eq!(sim.engine.stats().active_calls, 0);
@@ -108,7 +127,9 @@ fn cancel_while_ringing_gets_200_and_487_and_frees_the_socket() {
 
 #[test]
 fn ringing_call_is_answered_after_the_delay() {
-    let mut sim = Sim::builder(BASE).config(|c| c.answer_delay = secs(2)).build();
+    let mut sim = Sim::builder(BASE)
+        .config(|c| c.answer_delay = secs(2))
+        .build();
     let mut c = Caller::call(&mut sim, "0461000001", MENU, caller_rtp(0));
     c.take(&mut sim);
     sim.advance(ms(2100));
@@ -140,7 +161,9 @@ fn caller_bye_during_the_welcome_stops_everything() {
 #[test]
 fn bye_for_an_unknown_dialog_gets_481() {
     let mut sim = Sim::builder(BASE).build();
-    let bye = testkit::request("BYE", "sip:centralino@192.0.2.1:5060").to_tag("nobody").build();
+    let bye = testkit::request("BYE", "sip:centralino@192.0.2.1:5060")
+        .to_tag("nobody")
+        .build();
     sim.sip_in(trunk_addr(), &bye);
     assert_eq!(labels(&sim.take_sip_to(trunk_addr())), ["481 BYE"]);
 }
@@ -155,7 +178,10 @@ fn options_gets_200_with_allow_accept_supported() {
     for m in ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO"] {
         assert!(allow.contains(m), "Allow: {allow}");
     }
-    assert!(msgs[0].header("Accept").expect("Accept").contains("application/sdp"));
+    assert!(msgs[0]
+        .header("Accept")
+        .expect("Accept")
+        .contains("application/sdp"));
     assert!(msgs[0].header("Supported").is_some());
 }
 
@@ -166,10 +192,61 @@ fn an_unsupported_method_gets_405_with_allow_an_unknown_one_405_or_501() {
     let msgs = sim.take_sip_to(trunk_addr());
     assert_eq!(labels(&msgs), ["405 MESSAGE"]);
     assert!(msgs[0].header("Allow").is_some());
-    sim.sip_in(trunk_addr(), &testkit::request("FROBNICATE", "sip:192.0.2.1").build());
+    sim.sip_in(
+        trunk_addr(),
+        &testkit::request("FROBNICATE", "sip:192.0.2.1").build(),
+    );
     let msgs = sim.take_sip_to(trunk_addr());
     assert_eq!(msgs.len(), 1, "{:?}", labels(&msgs));
     assert!([405, 501].contains(&msgs[0].status()), "{}", msgs[0].text());
+}
+
+#[test]
+fn no_rtp_port_means_503() {
+    let mut sim = Sim::builder(BASE).build();
+    sim.fail_media = 1;
+    let mut c = Caller::call(&mut sim, "0461000001", MENU, caller_rtp(0));
+    let msgs = c.take(&mut sim);
+    assert_eq!(labels(&msgs), ["100 INVITE", "503 INVITE"]);
+    assert!(msgs[1].header("Retry-After").is_some());
+    c.ack_failure(&mut sim, &msgs[1]);
+    assert!(
+        sim.open.is_empty() && sim.anomalies.is_empty(),
+        "{:?}",
+        sim.anomalies
+    );
+    assert_eq!(sim.engine.stats().active_calls, 0);
+    sim.advance(secs(40));
+    assert!(c.take(&mut sim).is_empty());
+}
+
+#[test]
+fn a_retransmitted_invite_is_not_a_second_call() {
+    let mut sim = Sim::builder(BASE)
+        .config(|c| c.answer_delay = secs(2))
+        .build();
+    let mut c = Caller::call(&mut sim, "0461000001", MENU, caller_rtp(0));
+    c.take(&mut sim);
+    sim.advance(ms(500));
+    let invite = c.invite.clone();
+    sim.sip_in(c.sip, &invite);
+    let msgs = c.take(&mut sim);
+    assert!(msgs.iter().all(|m| m.status() < 200), "{:?}", labels(&msgs));
+    assert_eq!(sim.opened.len(), 1, "one call, one socket");
+    assert_eq!(sim.engine.stats().calls_started, 1);
+}
+
+#[test]
+fn in_dialog_options_is_answered_and_a_stray_one_gets_481() {
+    let mut sim = Sim::builder(BASE).build();
+    let mut c = Caller::answered(&mut sim, "0461000001", QUEUE, caller_rtp(0));
+    c.request(&mut sim, centralino_sip::msg::Method::Options, None);
+    assert_eq!(labels(&c.take(&mut sim)), ["200 OPTIONS"]);
+    let stray = testkit::options("sip:centralino@192.0.2.1:5060")
+        .to_tag("gone")
+        .build();
+    sim.sip_in(trunk_addr(), &stray);
+    assert_eq!(labels(&sim.take_sip_to(trunk_addr())), ["481 OPTIONS"]);
 }
 
 // ---- 6. Timer H ----------------------------------------------------------
@@ -183,18 +260,39 @@ fn no_ack_means_2xx_retransmissions_then_bye_after_64_t1() {
     assert_eq!(labels(&first), ["100 INVITE", "200 INVITE"]);
     sim.advance(secs(40));
     let msgs = c.take(&mut sim);
-    let oks: Vec<Duration> = msgs.iter().filter(|m| m.status() == 200).map(|m| m.at - sim.t0).collect();
+    let oks: Vec<Duration> = msgs
+        .iter()
+        .filter(|m| m.status() == 200)
+        .map(|m| m.at - sim.t0)
+        .collect();
     // T1 = 500 ms doubling up to T2 = 4 s (RFC 3261 §13.3.1.4).
-    let expected: Vec<Duration> = [500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500].iter().map(|m| ms(*m)).collect();
+    let expected: Vec<Duration> = [
+        500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500,
+    ]
+    .iter()
+    .map(|m| ms(*m))
+    .collect();
     assert_eq!(oks, expected);
-    assert!(msgs.iter().filter(|m| m.status() == 200).all(|m| m.bytes == first[1].bytes), "the same 2xx");
+    assert!(
+        msgs.iter()
+            .filter(|m| m.status() == 200)
+            .all(|m| m.bytes == first[1].bytes),
+        "the same 2xx"
+    );
     let byes: Vec<&SipMsg> = msgs.iter().filter(|m| m.is("BYE")).collect();
     assert!(!byes.is_empty(), "{:?}", labels(&msgs));
     assert_eq!(byes[0].at, sim.t0 + secs(32), "Timer H = 64·T1");
-    assert!(byes.iter().all(|b| b.bytes == byes[0].bytes), "one BYE (and its retransmissions)");
+    assert!(
+        byes.iter().all(|b| b.bytes == byes[0].bytes),
+        "one BYE (and its retransmissions)"
+    );
     reply(&mut sim, c.sip, byes[0], 200);
     assert!(sim.open.is_empty());
-    let after_bye = sim.take_rtp_to(rtp).into_iter().filter(|p| p.at > byes[0].at).count();
+    let after_bye = sim
+        .take_rtp_to(rtp)
+        .into_iter()
+        .filter(|p| p.at > byes[0].at)
+        .count();
     assert_eq!(after_bye, 0);
 }
 
@@ -207,11 +305,20 @@ fn no_bye_before_the_ack_of_our_2xx() {
     // The menu times out twice (5 s each) and the IVR says goodbye at ~10.4 s:
     // the caller's ACK is late (lost and retransmitted) and only arrives at 12 s.
     sim.advance(secs(12));
-    let early: Vec<String> = c.take(&mut sim).iter().filter(|m| m.is("BYE")).map(|m| format!("{:?}", m.at - sim.t0)).collect();
+    let early: Vec<String> = c
+        .take(&mut sim)
+        .iter()
+        .filter(|m| m.is("BYE"))
+        .map(|m| format!("{:?}", m.at - sim.t0))
+        .collect();
     assert!(early.is_empty(), "BYE sent at {early:?}, before any ACK");
     c.ack(&mut sim);
     let msgs = c.take(&mut sim);
-    assert_eq!(labels(&msgs), ["BYE"], "the BYE goes once the dialog is confirmed");
+    assert_eq!(
+        labels(&msgs),
+        ["BYE"],
+        "the BYE goes once the dialog is confirmed"
+    );
 }
 
 // ---- 7. RTP inactivity ---------------------------------------------------
@@ -239,7 +346,10 @@ fn rtp_from_the_caller_keeps_the_call_up() {
     sim.advance(secs(30));
     c.send_audio(&mut sim, &[0xD5; 160]);
     sim.advance(secs(59));
-    assert!(c.take(&mut sim).is_empty(), "alive 89 s in, 59 s after the last packet");
+    assert!(
+        c.take(&mut sim).is_empty(),
+        "alive 89 s in, 59 s after the last packet"
+    );
     // A packet from another address does not count.
     let stranger = "198.51.100.9:4000".parse().unwrap();
     let p = c.out.audio(8, &[0xD5; 160]);
@@ -267,7 +377,9 @@ fn over_max_calls_gets_503_with_retry_after() {
 
 #[test]
 fn shutdown_refuses_new_calls_and_ends_the_others_after_the_grace() {
-    let mut sim = Sim::builder(BASE).config(|c| c.shutdown_grace = secs(15)).build();
+    let mut sim = Sim::builder(BASE)
+        .config(|c| c.shutdown_grace = secs(15))
+        .build();
     let mut a = Caller::answered(&mut sim, "0461000001", QUEUE, caller_rtp(0));
     let mut b = Caller::answered(&mut sim, "0461000002", QUEUE, caller_rtp(1));
     sim.advance(secs(1));
@@ -282,9 +394,16 @@ fn shutdown_refuses_new_calls_and_ends_the_others_after_the_grace() {
     assert!(!sim.take_rtp_to(caller_rtp(0)).is_empty());
     sim.take_sip();
     assert!(sim.advance_until_sip(secs(20), |m| m.is("BYE")));
-    let byes: Vec<SipMsg> = sim.take_sip_to(trunk_addr()).into_iter().filter(|m| m.is("BYE")).collect();
+    let byes: Vec<SipMsg> = sim
+        .take_sip_to(trunk_addr())
+        .into_iter()
+        .filter(|m| m.is("BYE"))
+        .collect();
     assert_eq!(byes.len(), 2, "both calls ended");
-    assert!(byes.iter().all(|m| m.at == sim.t0 + secs(16)), "at the end of the grace");
+    assert!(
+        byes.iter().all(|m| m.at == sim.t0 + secs(16)),
+        "at the end of the grace"
+    );
     assert!(!sim.engine.is_idle(), "BYEs still in flight");
     for bye in &byes {
         reply(&mut sim, trunk_addr(), bye, 200);
@@ -306,4 +425,55 @@ impl ToTagSet for centralino_sip::msg::Response {
         use centralino_sip::MessageExt;
         self.to_tag().is_some_and(|t| !t.is_empty())
     }
+}
+
+#[test]
+fn shutdown_with_no_calls_is_idle_at_once_and_a_ringing_call_gets_a_final_response() {
+    let mut sim = Sim::builder(BASE)
+        .config(|c| c.answer_delay = secs(30))
+        .build();
+    let mut c = Caller::call(&mut sim, "0461000001", MENU, caller_rtp(0));
+    assert_eq!(labels(&c.take(&mut sim)), ["100 INVITE", "180 INVITE"]);
+    sim.engine.handle_command(sim.now, Command::Shutdown);
+    sim.flush();
+    assert!(!sim.engine.is_idle());
+    sim.advance(secs(16));
+    let msgs = c.take(&mut sim);
+    assert!(
+        !msgs.is_empty() && msgs.iter().all(|m| m.bytes == msgs[0].bytes),
+        "{:?}",
+        labels(&msgs)
+    );
+    assert_eq!(
+        msgs[0].status(),
+        480,
+        "a final failure for the ringing INVITE"
+    );
+    assert_eq!(msgs[0].at, sim.t0 + secs(15), "at the end of the grace");
+    c.ack_failure(&mut sim, &msgs[0]);
+    assert!(sim.open.is_empty());
+    assert!(sim.engine.is_idle());
+
+    let mut idle = Sim::builder(BASE).build();
+    idle.engine.handle_command(idle.now, Command::Shutdown);
+    assert!(idle.engine.is_idle());
+}
+
+#[test]
+fn a_cancel_crossing_our_200_changes_nothing() {
+    let mut sim = Sim::builder(BASE).build();
+    let rtp = caller_rtp(0);
+    let mut c = Caller::call(&mut sim, "0461000001", QUEUE, rtp);
+    c.take(&mut sim);
+    c.cancel(&mut sim);
+    let msgs = c.take(&mut sim);
+    assert!(
+        msgs.iter().all(|m| m.status() != 487),
+        "{:?}",
+        labels(&msgs)
+    );
+    c.ack(&mut sim);
+    sim.take_rtp_to(rtp);
+    sim.advance(ms(100));
+    assert_eq!(sim.take_rtp_to(rtp).len(), 5, "the call goes on");
 }

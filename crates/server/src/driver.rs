@@ -25,6 +25,7 @@ pub struct DriverStats {
 
 struct LegSocket {
     socket: Rc<UdpSocket>,
+    sender: std::net::UdpSocket,
     task: JoinHandle<()>,
 }
 
@@ -63,8 +64,8 @@ impl Driver {
                 progressed = true;
                 if let Some(leg) = self.legs.get(&t.leg) {
                     if leg
-                        .socket
-                        .try_send_to(&self.rtp_buf[..t.len], t.destination)
+                        .sender
+                        .send_to(&self.rtp_buf[..t.len], t.destination)
                         .is_err()
                     {
                         self.stats.send_errors += 1;
@@ -89,10 +90,7 @@ impl Driver {
     /// Send a relayed packet from its leg's socket.
     fn send_rtp(&mut self, t: centralino_engine::RtpTransmit, buf: &[u8]) {
         if let Some(leg) = self.legs.get(&t.leg) {
-            if leg
-                .socket
-                .try_send_to(&buf[..t.len], t.destination)
-                .is_err()
+            if leg.sender.send_to(&buf[..t.len], t.destination).is_err()
             {
                 self.stats.send_errors += 1;
             }
@@ -104,12 +102,12 @@ impl Driver {
             EngineEvent::OpenMedia { leg } => {
                 let now = Instant::now();
                 match self.ports.bind() {
-                    Ok(socket) => {
+                    Ok((socket, sender)) => {
                         let local = socket.local_addr().ok();
                         let socket = Rc::new(socket);
                         let task =
                             tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
-                        self.legs.insert(leg, LegSocket { socket, task });
+                        self.legs.insert(leg, LegSocket { socket, sender, task });
                         match local {
                             Some(local) => self.engine.handle_media_opened(now, leg, local),
                             None => self.engine.handle_media_failed(now, leg),

@@ -7,6 +7,7 @@ mod driver;
 mod http;
 mod live;
 mod media_ports;
+mod metrics;
 mod reports;
 mod sink;
 mod sla_calendar;
@@ -306,6 +307,8 @@ fn run(args: RunArgs) -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+        let mut engine = engine;
+        restore_callbacks(&mut engine, &args.data_dir, &cfg, wall_clock());
         let contracts = cfg.contracts.clone().unwrap_or_default();
         let (sink, writer) = match writer::start_with(&args.data_dir, wall_clock.clone(), contracts)
         {
@@ -341,6 +344,9 @@ fn run(args: RunArgs) -> ExitCode {
                 control: control_tx.clone(),
                 data_dir: args.data_dir.clone(),
                 config_path: args.config.clone(),
+                wall_clock: wall_clock.clone(),
+                sink: Some(sink.clone()),
+                http: cfg.http.clone(),
             };
             tokio::task::spawn_local(async move {
                 if let Err(e) = http::serve(listener, state).await {
@@ -372,6 +378,60 @@ fn run(args: RunArgs) -> ExitCode {
         ExitCode::SUCCESS
     });
     code
+}
+
+/// Give the engine the callback requests still pending in the database (they
+/// survive a restart and keep their place: the oldest request first).
+fn restore_callbacks(
+    engine: &mut centralino_engine::Engine,
+    data_dir: &Path,
+    cfg: &config::FileConfig,
+    wall: chrono::DateTime<chrono::Utc>,
+) {
+    if !store::Store::path_in(data_dir).exists() {
+        return;
+    }
+    let store = match store::Store::open(&store::Store::path_in(data_dir)) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "callbacks not restored");
+            return;
+        }
+    };
+    let q = store::CallbackQuery { state: Some("pending".into()), ..Default::default() };
+    let pending = match store.callbacks(&q) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "callbacks not restored");
+            return;
+        }
+    };
+    let records: Vec<centralino_engine::CallbackRecord> = pending
+        .into_iter()
+        .filter_map(|cb| {
+            let service = cfg.services.iter().find(|s| s.id.as_str() == cb.service)?;
+            let requested = cb.requested_at.with_timezone(&chrono::Utc);
+            let expires = cb.expires_at.map(|e| e.with_timezone(&chrono::Utc)).unwrap_or(requested + chrono::Duration::hours(8));
+            Some(centralino_engine::CallbackRecord {
+                id: cb.id,
+                call_id: cb.call_id.unwrap_or_default(),
+                service: service.id.clone(),
+                queue: centralino_model::QueueId::new(&cb.queue),
+                language: service.language.clone(),
+                number: cb.number,
+                arrived_at: requested,
+                requested_at: requested,
+                expires_at: expires,
+                waited: (wall - requested).to_std().unwrap_or_default(),
+                attempts: cb.attempts,
+                state: cb.state,
+            })
+        })
+        .collect();
+    if !records.is_empty() {
+        tracing::info!(count = records.len(), "restoring pending callbacks");
+        engine.handle_command(Instant::now(), centralino_engine::Command::RestoreCallbacks(records));
+    }
 }
 
 /// RTP sockets bind where SIP does (a wildcard stays a wildcard).

@@ -37,7 +37,7 @@ impl MediaPorts {
     /// Bind the next free even port (round robin, so a just-released port
     /// rests a while before reuse: late packets of an old call do not reach
     /// a new one).
-    pub fn bind(&mut self) -> io::Result<tokio::net::UdpSocket> {
+    pub fn bind(&mut self) -> io::Result<(tokio::net::UdpSocket, std::net::UdpSocket)> {
         let capacity = self.capacity();
         for _ in 0..capacity {
             let port = self.next;
@@ -48,9 +48,13 @@ impl MediaPorts {
             match std::net::UdpSocket::bind(SocketAddr::new(self.ip, port)) {
                 Ok(s) => {
                     s.set_nonblocking(true)?;
+                    // Sending goes through a plain clone of the socket: one
+                    // syscall per packet, no readiness bookkeeping; the tokio
+                    // side only receives.
+                    let sender = s.try_clone()?;
                     let s = tokio::net::UdpSocket::from_std(s)?;
                     self.in_use.insert(port);
-                    return Ok(s);
+                    return Ok((s, sender));
                 }
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(e),
@@ -86,15 +90,15 @@ mod tests {
         let _busy = std::net::UdpSocket::bind(("127.0.0.1", base + 2)).unwrap();
         let mut ports = MediaPorts::new("127.0.0.1".parse().unwrap(), PortRange { low: base, high: base + 7 });
         assert_eq!(ports.capacity(), 4);
-        let a = ports.bind().unwrap();
-        let b = ports.bind().unwrap();
+        let a = ports.bind().unwrap().0;
+        let b = ports.bind().unwrap().0;
         assert_eq!(a.local_addr().unwrap().port(), base);
         assert_eq!(b.local_addr().unwrap().port(), base + 4, "base+2 is taken by another process");
-        let c = ports.bind().unwrap();
+        let c = ports.bind().unwrap().0;
         assert_eq!(c.local_addr().unwrap().port(), base + 6);
         assert!(ports.bind().is_err(), "range exhausted");
         ports.release(base);
         drop(a);
-        assert_eq!(ports.bind().unwrap().local_addr().unwrap().port(), base);
+        assert_eq!(ports.bind().unwrap().0.local_addr().unwrap().port(), base);
     }
 }

@@ -212,7 +212,9 @@ impl Writer {
             if now >= self.next_heartbeat {
                 self.pending
                     .push(Op::Heartbeat((self.clock)().fixed_offset()));
-                self.next_heartbeat = (self.next_heartbeat + HEARTBEAT).max(now);
+                // Late (the thread was held up): the next one a full period on.
+                let next = self.next_heartbeat + HEARTBEAT;
+                self.next_heartbeat = if next > now { next } else { now + HEARTBEAT };
             }
             if self.retry.is_some_and(|(at, _)| now < at) {
                 continue;
@@ -324,6 +326,9 @@ impl Writer {
                 Op::Msg(SinkMsg::Engine(EngineEvent::Voicemail(vm))) => {
                     self.state.on_voicemail(&batch, vm)?
                 }
+                Op::Msg(SinkMsg::Engine(EngineEvent::Callback(cb))) => batch.put_callback(
+                    &crate::store::Callback::from_record(cb, (self.clock)().fixed_offset()),
+                )?,
                 Op::Msg(SinkMsg::Engine(_)) => {}
                 Op::Msg(SinkMsg::Stopped) => batch
                     .record_availability((self.clock)().fixed_offset(), AvailabilityKind::Stop)?,

@@ -48,7 +48,10 @@ impl PromptBook {
     /// Frames (20 ms each) of a prompt, by display name (`name`, or
     /// `lang/name` outside Italian).
     pub fn frames(&self, name: &str) -> usize {
-        *self.frames.get(name).unwrap_or_else(|| panic!("no prompt {name} in the catalog"))
+        *self
+            .frames
+            .get(name)
+            .unwrap_or_else(|| panic!("no prompt {name} in the catalog"))
     }
 
     /// The tone level of a prompt.
@@ -67,18 +70,28 @@ fn display(p: &PromptRef) -> String {
 
 /// A 1 kHz square wave at ±`level`: every 20 ms frame starts with `+level`.
 fn tone(level: i16, frames: usize) -> Vec<i16> {
-    (0..frames * 160).map(|i| if (i / 4) % 2 == 0 { level } else { -level }).collect()
+    (0..frames * 160)
+        .map(|i| if (i / 4) % 2 == 0 { level } else { -level })
+        .collect()
 }
 
 /// Build the catalog. `lengths` gives the frame count of named prompts
 /// (display names); the others have `default_frames`.
-pub fn build(yaml: &str, default_frames: usize, lengths: &HashMap<String, usize>) -> (Catalog, PromptBook) {
+pub fn build(
+    yaml: &str,
+    default_frames: usize,
+    lengths: &HashMap<String, usize>,
+) -> (Catalog, PromptBook) {
     let cfg: TestConfig = serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("test YAML: {e}"));
-    let services = ServiceDirectory::from_config(cfg.services).unwrap_or_else(|e| panic!("services: {e:?}"));
+    let services =
+        ServiceDirectory::from_config(cfg.services).unwrap_or_else(|e| panic!("services: {e:?}"));
     let default_language = Language::new("it");
     let mut wanted: Vec<PromptRef> = services.referenced_prompts().into_keys().collect();
     for name in system_prompt_names() {
-        let r = PromptRef { language: default_language.clone(), name: PromptName::new(&name).unwrap() };
+        let r = PromptRef {
+            language: default_language.clone(),
+            name: PromptName::new(&name).unwrap(),
+        };
         if !wanted.contains(&r) {
             wanted.push(r);
         }
@@ -93,7 +106,9 @@ pub fn build(yaml: &str, default_frames: usize, lengths: &HashMap<String, usize>
             assert!(level < 32000, "too many prompts for distinct tone levels");
             let l = level as i16;
             let (a, u) = (g711::alaw_encode(l), g711::ulaw_encode(l));
-            if !book.by_code.contains_key(&(Codec::Pcma, a)) && !book.by_code.contains_key(&(Codec::Pcmu, u)) {
+            if !book.by_code.contains_key(&(Codec::Pcma, a))
+                && !book.by_code.contains_key(&(Codec::Pcmu, u))
+            {
                 break (l, a, u);
             }
         };
@@ -108,7 +123,10 @@ pub fn build(yaml: &str, default_frames: usize, lengths: &HashMap<String, usize>
     let catalog = Catalog {
         services,
         prompts: library,
-        acd: centralino_acd::AcdConfig { queues: cfg.queues, agents: cfg.agents },
+        acd: centralino_acd::AcdConfig {
+            queues: cfg.queues,
+            agents: cfg.agents,
+        },
         default_language,
     };
     (catalog, book)

@@ -106,7 +106,16 @@ impl SipMsg {
 
     /// The method of the CSeq header.
     pub fn cseq_method(&self) -> String {
-        self.header("CSeq").and_then(|c| c.split_whitespace().nth(1).map(str::to_owned)).unwrap_or_default()
+        self.header("CSeq")
+            .and_then(|c| c.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The number of the CSeq header.
+    pub fn cseq_number(&self) -> u32 {
+        self.header("CSeq")
+            .and_then(|c| c.split_whitespace().next().and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
     }
 
     /// The Call-ID.
@@ -117,7 +126,9 @@ impl SipMsg {
     /// The body as text.
     pub fn body(&self) -> String {
         let text = self.text();
-        text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
     }
 
     /// The whole datagram as text.
@@ -193,7 +204,8 @@ impl SimBuilder {
     pub fn build(self) -> Sim {
         let (catalog, prompts) = catalog::build(&self.yaml, self.default_frames, &self.lengths);
         let t0 = Instant::now();
-        let engine = Engine::new(self.config, Arc::new(catalog), self.seed, t0, self.wall).expect("valid ACD config");
+        let engine = Engine::new(self.config, Arc::new(catalog), self.seed, t0, self.wall)
+            .expect("valid ACD config");
         Sim {
             engine,
             t0,
@@ -210,6 +222,7 @@ impl SimBuilder {
             buf: vec![0; 2048],
             out: vec![0; 2048],
             rtp_log: true,
+            fail_media: 0,
         }
     }
 }
@@ -244,6 +257,8 @@ pub struct Sim {
     out: Vec<u8>,
     /// Keep RTP packets (the property test turns it off to save memory).
     pub rtp_log: bool,
+    /// Answer this many `OpenMedia` with `handle_media_failed` (no port).
+    pub fail_media: usize,
 }
 
 impl Sim {
@@ -273,23 +288,39 @@ impl Sim {
             let mut progressed = false;
             while let Some(t) = self.engine.poll_transmit() {
                 progressed = true;
-                self.sip.push(SipMsg { at: self.now, to: t.destination, bytes: t.payload.to_vec() });
+                self.sip.push(SipMsg {
+                    at: self.now,
+                    to: t.destination,
+                    bytes: t.payload.to_vec(),
+                });
             }
             while let Some(t) = self.engine.poll_rtp(&mut self.buf) {
                 progressed = true;
                 if !self.open.contains_key(&t.leg) {
-                    self.anomalies.push(format!("RTP from {} which has no socket", t.leg));
+                    self.anomalies
+                        .push(format!("RTP from {} which has no socket", t.leg));
                 }
                 if self.rtp_log {
                     let bytes = self.buf[..t.len].to_vec();
-                    self.rtp.push(RtpSent { at: self.now, leg: t.leg, to: t.destination, bytes, relayed: false });
+                    self.rtp.push(RtpSent {
+                        at: self.now,
+                        leg: t.leg,
+                        to: t.destination,
+                        bytes,
+                        relayed: false,
+                    });
                 }
             }
             while let Some(ev) = self.engine.poll_event() {
                 progressed = true;
                 match &ev {
+                    EngineEvent::OpenMedia { leg } if self.fail_media > 0 => {
+                        self.fail_media -= 1;
+                        self.engine.handle_media_failed(self.now, *leg);
+                    }
                     EngineEvent::OpenMedia { leg } => {
-                        let local: SocketAddr = format!("192.0.2.1:{}", self.next_port).parse().unwrap();
+                        let local: SocketAddr =
+                            format!("192.0.2.1:{}", self.next_port).parse().unwrap();
                         self.next_port += 2;
                         if self.open.insert(*leg, local).is_some() {
                             self.anomalies.push(format!("OpenMedia twice for {leg}"));
@@ -299,7 +330,8 @@ impl Sim {
                     }
                     EngineEvent::CloseMedia { leg } => {
                         if self.open.remove(leg).is_none() {
-                            self.anomalies.push(format!("CloseMedia for {leg}, which is not open"));
+                            self.anomalies
+                                .push(format!("CloseMedia for {leg}, which is not open"));
                         }
                         self.closed.push(*leg);
                     }
@@ -323,7 +355,11 @@ impl Sim {
             }
             if t <= self.now {
                 stuck += 1;
-                assert!(stuck < 1000, "the engine's deadline {:?} does not move past now", t - self.t0);
+                assert!(
+                    stuck < 1000,
+                    "the engine's deadline {:?} does not move past now",
+                    t - self.t0
+                );
             } else {
                 stuck = 0;
             }
@@ -373,7 +409,9 @@ impl Sim {
     /// is kept (marked `relayed`) like the paced ones.
     pub fn rtp_in(&mut self, leg: LegKey, source: SocketAddr, bytes: &[u8]) -> Option<RtpSent> {
         let now = self.now;
-        let relayed = self.engine.handle_rtp(now, leg, source, bytes, &mut self.out);
+        let relayed = self
+            .engine
+            .handle_rtp(now, leg, source, bytes, &mut self.out);
         let sent = relayed.map(|t| RtpSent {
             at: now,
             leg: t.leg,
@@ -383,7 +421,8 @@ impl Sim {
         });
         if let Some(s) = &sent {
             if !self.open.contains_key(&s.leg) {
-                self.anomalies.push(format!("relayed RTP from {} which has no socket", s.leg));
+                self.anomalies
+                    .push(format!("relayed RTP from {} which has no socket", s.leg));
             }
             if self.rtp_log {
                 self.rtp.push(s.clone());
@@ -395,7 +434,9 @@ impl Sim {
 
     /// Take the SIP datagrams sent to `to`.
     pub fn take_sip_to(&mut self, to: SocketAddr) -> Vec<SipMsg> {
-        let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) = std::mem::take(&mut self.sip).into_iter().partition(|m| m.to == to);
+        let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) = std::mem::take(&mut self.sip)
+            .into_iter()
+            .partition(|m| m.to == to);
         self.sip = rest;
         mine
     }
@@ -407,7 +448,9 @@ impl Sim {
 
     /// Take the RTP packets sent to `to`.
     pub fn take_rtp_to(&mut self, to: SocketAddr) -> Vec<RtpSent> {
-        let (mine, rest): (Vec<RtpSent>, Vec<RtpSent>) = std::mem::take(&mut self.rtp).into_iter().partition(|p| p.to == to);
+        let (mine, rest): (Vec<RtpSent>, Vec<RtpSent>) = std::mem::take(&mut self.rtp)
+            .into_iter()
+            .partition(|p| p.to == to);
         self.rtp = rest;
         mine
     }
@@ -425,7 +468,11 @@ impl Sim {
 
     /// The run names of [`heard`](Self::heard), silence left out.
     pub fn prompts_heard(&self, packets: &[RtpSent], codec: Codec) -> Vec<String> {
-        self.heard(packets, codec).into_iter().filter(|h| h.name != "silence").map(|h| h.name).collect()
+        self.heard(packets, codec)
+            .into_iter()
+            .filter(|h| h.name != "silence")
+            .map(|h| h.name)
+            .collect()
     }
 
     /// Take the packets sent to `to` and tell the prompts they played
@@ -484,7 +531,9 @@ pub fn sdp(rtp: SocketAddr, codecs: &[&str], te: Option<u8>, extra: &[&str]) -> 
         s.push_str(&format!("a=rtpmap:{pt} {c}/8000\r\n"));
     }
     if let Some(te) = te {
-        s.push_str(&format!("a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"));
+        s.push_str(&format!(
+            "a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"
+        ));
     }
     s.push_str("a=ptime:20\r\n");
     for l in extra {
@@ -496,7 +545,10 @@ pub fn sdp(rtp: SocketAddr, codecs: &[&str], te: Option<u8>, extra: &[&str]) -> 
 
 /// The `m=` line of an SDP body.
 pub fn m_line(body: &str) -> String {
-    body.lines().find(|l| l.starts_with("m=")).unwrap_or_else(|| panic!("no m= line in {body}")).to_string()
+    body.lines()
+        .find(|l| l.starts_with("m="))
+        .unwrap_or_else(|| panic!("no m= line in {body}"))
+        .to_string()
 }
 
 /// The RTP address an SDP body gives (`c=` and `m=`).
@@ -515,7 +567,9 @@ pub fn sdp_direction(body: &str) -> String {
     body.lines()
         .find_map(|l| {
             let a = l.strip_prefix("a=")?.trim();
-            ["sendrecv", "sendonly", "recvonly", "inactive"].contains(&a).then(|| a.to_string())
+            ["sendrecv", "sendonly", "recvonly", "inactive"]
+                .contains(&a)
+                .then(|| a.to_string())
         })
         .unwrap_or_else(|| "sendrecv".to_string())
 }

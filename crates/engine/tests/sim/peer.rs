@@ -22,7 +22,11 @@ fn branch() -> String {
 
 /// Serialise an in-dialog request, with a Via from `from`.
 fn with_via(mut request: Request, from: SocketAddr) -> Vec<u8> {
-    builder::push_header(&mut request.headers, "Via", format!("SIP/2.0/UDP {from};branch={}", branch()));
+    builder::push_header(
+        &mut request.headers,
+        "Via",
+        format!("SIP/2.0/UDP {from};branch={}", branch()),
+    );
     request.to_string().into_bytes()
 }
 
@@ -61,7 +65,13 @@ pub struct Caller {
 impl Caller {
     /// Send an INVITE from `caller_number` to `number` with `body` (an SDP
     /// offer, or none for an offerless INVITE) whose RTP address is `rtp`.
-    pub fn invite(sim: &mut Sim, caller_number: &str, number: &str, rtp: SocketAddr, body: Option<String>) -> Caller {
+    pub fn invite(
+        sim: &mut Sim,
+        caller_number: &str,
+        number: &str,
+        rtp: SocketAddr,
+        body: Option<String>,
+    ) -> Caller {
         let mut b = testkit::invite(&format!("sip:{number}@192.0.2.1"))
             .from(&format!("sip:{caller_number}@192.0.2.10"))
             .contact(&format!("sip:{caller_number}@192.0.2.10:5060"));
@@ -69,7 +79,10 @@ impl Caller {
             b = b.sdp(body);
         }
         let invite = b.build();
-        let call_id = testkit::parse_request(&invite).call_id().unwrap().to_string();
+        let call_id = testkit::parse_request(&invite)
+            .call_id()
+            .unwrap()
+            .to_string();
         let before = sim.opened.len();
         sim.sip_in(trunk_addr(), &invite);
         let (leg, local_rtp) = match sim.opened.get(before) {
@@ -94,27 +107,41 @@ impl Caller {
 
     /// The usual call: PCMA, PCMU and telephone-event 101 offered.
     pub fn call(sim: &mut Sim, caller_number: &str, number: &str, rtp: SocketAddr) -> Caller {
-        Caller::invite(sim, caller_number, number, rtp, Some(sdp(rtp, &["PCMA", "PCMU"], Some(101), &[])))
+        Caller::invite(
+            sim,
+            caller_number,
+            number,
+            rtp,
+            Some(sdp(rtp, &["PCMA", "PCMU"], Some(101), &[])),
+        )
     }
 
     /// Call, take the responses, check the 200 and ACK it.
     pub fn answered(sim: &mut Sim, caller_number: &str, number: &str, rtp: SocketAddr) -> Caller {
         let mut c = Caller::call(sim, caller_number, number, rtp);
         let msgs = c.take(sim);
-        assert!(msgs.iter().any(|m| m.status() == 200), "call not answered: {:?}", super::labels(&msgs));
+        assert!(
+            msgs.iter().any(|m| m.status() == 200),
+            "call not answered: {:?}",
+            super::labels(&msgs)
+        );
         c.ack(sim);
         c
     }
 
     /// The messages of this call in `msgs`.
     pub fn mine(&self, msgs: &[SipMsg]) -> Vec<SipMsg> {
-        msgs.iter().filter(|m| m.call_id() == self.call_id).cloned().collect()
+        msgs.iter()
+            .filter(|m| m.call_id() == self.call_id)
+            .cloned()
+            .collect()
     }
 
     /// Take this call's messages sent to the trunk, noting the 2xx.
     pub fn take(&mut self, sim: &mut Sim) -> Vec<SipMsg> {
         let all = sim.take_sip_to(self.sip);
-        let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) = all.into_iter().partition(|m| m.call_id() == self.call_id);
+        let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) =
+            all.into_iter().partition(|m| m.call_id() == self.call_id);
         // Put the other calls' messages back.
         let mut keep = rest;
         keep.append(&mut sim.sip);
@@ -128,9 +155,12 @@ impl Caller {
         if self.ok.is_some() {
             return;
         }
-        if let Some(ok) = msgs.iter().find(|m| m.status() == 200 && m.cseq_method() == "INVITE" && m.call_id() == self.call_id) {
+        if let Some(ok) = msgs.iter().find(|m| {
+            m.status() == 200 && m.cseq_method() == "INVITE" && m.call_id() == self.call_id
+        }) {
             let invite = testkit::parse_request(&self.invite);
-            self.dialog = Some(Dialog::uac(&invite, &ok.response(), super::engine_addr()).expect("dialog"));
+            self.dialog =
+                Some(Dialog::uac(&invite, &ok.response(), super::engine_addr()).expect("dialog"));
             self.ok = Some(ok.clone());
         }
     }
@@ -178,20 +208,49 @@ impl Caller {
     /// A key press by SIP INFO (`application/dtmf-relay`).
     pub fn info_dtmf(&mut self, sim: &mut Sim, digit: char) {
         let body = format!("Signal={digit}\r\nDuration=160\r\n");
-        self.request(sim, Method::Info, Some(("application/dtmf-relay", body.as_bytes())));
+        self.request(
+            sim,
+            Method::Info,
+            Some(("application/dtmf-relay", body.as_bytes())),
+        );
     }
 
     /// A re-INVITE with `body`; the 200 is ACKed when it comes at once.
     pub fn reinvite(&mut self, sim: &mut Sim, body: &str) -> Vec<SipMsg> {
         let d = self.dialog.as_mut().expect("no dialog");
         let req = d.reinvite(Some(body.as_bytes().to_vec()));
+        let cseq = d.local_seq();
         sim.sip_in(self.sip, &with_via(req, self.sip));
-        let msgs = self.take(sim);
-        if msgs.iter().any(|m| m.status() == 200 && m.cseq_method() == "INVITE") {
+        // Take the re-INVITE's responses only; the rest stays for the test.
+        let all = std::mem::take(&mut sim.sip);
+        let (msgs, rest): (Vec<SipMsg>, Vec<SipMsg>) = all.into_iter().partition(|m| {
+            m.to == self.sip
+                && m.call_id() == self.call_id
+                && m.status() != 0
+                && m.cseq_number() == cseq
+                && m.cseq_method() == "INVITE"
+        });
+        sim.sip = rest;
+        if msgs.iter().any(|m| m.status() == 200) {
             let ack = with_via(self.dialog.as_ref().unwrap().ack(None), self.sip);
             sim.sip_in(self.sip, &ack);
         }
         msgs
+    }
+
+    /// ACK a 2xx to the INVITE or to a re-INVITE (by its CSeq).
+    pub fn ack_response(&mut self, sim: &mut Sim, ok: &SipMsg) {
+        let first = testkit::parse_request(&self.invite)
+            .cseq()
+            .map(|c| c.number);
+        if Some(ok.cseq_number()) == first {
+            self.see(std::slice::from_ref(ok));
+            let ack = testkit::ack_for(&self.invite, &ok.bytes);
+            sim.sip_in(self.sip, &ack);
+        } else if let Some(d) = &self.dialog {
+            let ack = with_via(d.ack(None), self.sip);
+            sim.sip_in(self.sip, &ack);
+        }
     }
 
     /// Send one audio packet now.
@@ -242,17 +301,31 @@ impl Agent {
 
     /// Send `request` (built with `builder`), answer a 401 with `password`
     /// once, and return every message the engine sent back (both rounds).
-    fn with_auth(&self, sim: &mut Sim, first: testkit::MessageBuilder, password: &str, ack_401: bool) -> Vec<SipMsg> {
+    fn with_auth(
+        &self,
+        sim: &mut Sim,
+        first: testkit::MessageBuilder,
+        password: &str,
+        ack_401: bool,
+    ) -> Vec<SipMsg> {
         let bytes = first.build();
-        let call_id = testkit::parse_request(&bytes).call_id().unwrap().to_string();
+        let call_id = testkit::parse_request(&bytes)
+            .call_id()
+            .unwrap()
+            .to_string();
         sim.sip_in(self.sip, &bytes);
         let mut msgs = take_call(sim, self.sip, &call_id);
-        let Some(challenge) = msgs.iter().find(|m| m.status() == 401).cloned() else { return msgs };
+        let Some(challenge) = msgs.iter().find(|m| m.status() == 401).cloned() else {
+            return msgs;
+        };
         if ack_401 {
             sim.sip_in(self.sip, &testkit::ack_for(&bytes, &challenge.bytes));
         }
         let mut again = first.branch(&branch()).build_request();
-        let creds = ClientCredentials { username: self.user.clone(), password: password.to_string() };
+        let creds = ClientCredentials {
+            username: self.user.clone(),
+            password: password.to_string(),
+        };
         authorize(&mut again, &challenge.response(), &creds, "0a4f113b").expect("usable challenge");
         sim.sip_in(self.sip, again.to_string().as_bytes());
         msgs.extend(take_call(sim, self.sip, &call_id));
@@ -300,7 +373,15 @@ impl Agent {
 
     /// Dial a feature code and play it to the end (ACK, beep, BYE answered).
     pub fn feature(&self, sim: &mut Sim, code: &str) {
-        let call = self.dial(sim, code);
+        let mut call = self.dial(sim, code);
+        if !call.msgs.iter().any(|m| m.status() == 200) {
+            // Ringing first (answer_delay): wait for the 200.
+            let cid = call.msgs.last().map(SipMsg::call_id).unwrap_or_default();
+            sim.advance_until_sip(std::time::Duration::from_secs(10), |m| {
+                m.status() == 200 && m.call_id() == cid
+            });
+            call.msgs.extend(take_call(sim, self.sip, &cid));
+        }
         let ok = call
             .msgs
             .iter()
@@ -315,9 +396,14 @@ impl Agent {
         let ack = ack_2xx_from(&ok.response(), self.sip);
         sim.sip_in(self.sip, &ack);
         let call_id = ok.call_id();
-        let found = sim.advance_until_sip(std::time::Duration::from_secs(5), |m| m.is("BYE") && m.call_id() == call_id);
+        let found = sim.advance_until_sip(std::time::Duration::from_secs(5), |m| {
+            m.is("BYE") && m.call_id() == call_id
+        });
         assert!(found, "no BYE after the feature code's beep");
-        let bye = take_call(sim, self.sip, &call_id).into_iter().find(|m| m.is("BYE")).unwrap();
+        let bye = take_call(sim, self.sip, &call_id)
+            .into_iter()
+            .find(|m| m.is("BYE"))
+            .unwrap();
         reply(sim, self.sip, &bye, 200);
     }
 
@@ -335,7 +421,10 @@ impl Agent {
 /// The ACK for a 2xx response, built from the response (From, To, Call-ID,
 /// CSeq) to its Contact.
 fn ack_2xx_from(ok: &centralino_sip::msg::Response, from: SocketAddr) -> Vec<u8> {
-    let contact = ok.contacts().and_then(|c| c.first().map(|c| c.uri.to_owned())).expect("Contact in 2xx");
+    let contact = ok
+        .contacts()
+        .and_then(|c| c.first().map(|c| c.uri.to_owned()))
+        .expect("Contact in 2xx");
     let cseq = ok.cseq().expect("CSeq").number;
     format!(
         "ACK {contact} SIP/2.0\r\nVia: SIP/2.0/UDP {from};branch={}\r\nMax-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
@@ -350,7 +439,9 @@ fn ack_2xx_from(ok: &centralino_sip::msg::Response, from: SocketAddr) -> Vec<u8>
 /// Take the messages of one Call-ID sent to `to`.
 pub fn take_call(sim: &mut Sim, to: SocketAddr, call_id: &str) -> Vec<SipMsg> {
     let all = std::mem::take(&mut sim.sip);
-    let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) = all.into_iter().partition(|m| m.to == to && m.call_id() == call_id);
+    let (mine, rest): (Vec<SipMsg>, Vec<SipMsg>) = all
+        .into_iter()
+        .partition(|m| m.to == to && m.call_id() == call_id);
     sim.sip = rest;
     mine
 }
@@ -369,8 +460,9 @@ pub struct FeatureCall {
 pub struct Offer {
     /// The INVITE as sent.
     pub invite: SipMsg,
-    /// Our leg (found by the SDP's port).
-    pub leg: LegKey,
+    /// Our leg (found by the SDP's port; `None` when its socket is
+    /// already closed: the engine gave up on the leg).
+    pub leg: Option<LegKey>,
     /// Our RTP address for this leg.
     pub our_rtp: SocketAddr,
     /// The agent's To-tag.
@@ -387,12 +479,11 @@ impl Offer {
     /// Read an INVITE the engine sent.
     pub fn of(sim: &Sim, invite: &SipMsg) -> Offer {
         let our_rtp = super::sdp_rtp_addr(&invite.body());
-        let leg = *sim
+        let leg = sim
             .open
             .iter()
             .find(|(_, a)| a.port() == our_rtp.port())
-            .unwrap_or_else(|| panic!("no open socket for port {}", our_rtp.port()))
-            .0;
+            .map(|(l, _)| *l);
         let n = BRANCH.fetch_add(1, Ordering::Relaxed) as u32;
         Offer {
             invite: invite.clone(),
@@ -407,7 +498,9 @@ impl Offer {
 
     /// A provisional or failure response from the agent.
     pub fn respond(&self, sim: &mut Sim, agent: &Agent, code: u16) {
-        let r = builder::response(&self.invite.request(), code).to_tag(&self.tag).build();
+        let r = builder::response(&self.invite.request(), code)
+            .to_tag(&self.tag)
+            .build();
         sim.sip_in(agent.sip, r.to_string().as_bytes());
     }
 
@@ -444,8 +537,13 @@ impl Offer {
     }
 
     /// One audio packet from the agent now.
-    pub fn send_audio(&mut self, sim: &mut Sim, agent: &Agent, payload: &[u8]) -> Option<super::RtpSent> {
+    pub fn send_audio(
+        &mut self,
+        sim: &mut Sim,
+        agent: &Agent,
+        payload: &[u8],
+    ) -> Option<super::RtpSent> {
         let p = self.out.audio(self.pt, payload);
-        sim.rtp_in(self.leg, agent.rtp, &p)
+        sim.rtp_in(self.leg?, agent.rtp, &p)
     }
 }

@@ -27,8 +27,13 @@ pub fn heard(book: &PromptBook, packets: &[RtpSent], codec: Codec) -> Vec<Heard>
         }
         let name = book.name_of(codec, packet.payload).unwrap_or("?");
         match out.last_mut() {
-            Some(last) if last.name == name && !(packet.marker && name != "silence") => last.frames += 1,
-            _ => out.push(Heard { name: name.to_string(), frames: 1 }),
+            Some(last) if last.name == name && !(packet.marker && name != "silence") => {
+                last.frames += 1
+            }
+            _ => out.push(Heard {
+                name: name.to_string(),
+                frames: 1,
+            }),
         }
     }
     out
@@ -53,7 +58,13 @@ impl RtpOut {
 
     fn packet(&mut self, marker: bool, pt: u8, ts: u32, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![0u8; 12 + payload.len()];
-        let h = RtpHeader { marker, payload_type: pt, sequence: self.seq, timestamp: ts, ssrc: self.ssrc };
+        let h = RtpHeader {
+            marker,
+            payload_type: pt,
+            sequence: self.seq,
+            timestamp: ts,
+            ssrc: self.ssrc,
+        };
         h.write(payload, &mut out).unwrap();
         self.seq = self.seq.wrapping_add(1);
         out

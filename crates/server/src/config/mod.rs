@@ -43,6 +43,9 @@ pub struct FileConfig {
     /// Contracts and SLA thresholds, see docs/sla.md.
     #[serde(default)]
     pub contracts: Option<centralino_cdr::ContractsConfig>,
+    /// The HTTP API: tokens, webhooks (docs/api.md).
+    #[serde(default)]
+    pub http: crate::http::config::HttpSection,
 }
 
 /// `sip:` — the trunk-facing SIP endpoint.

@@ -3,7 +3,7 @@
 //! `waiting`, `ringing`, `serving`, `parked` while alive; `completed`,
 //! `expired`, `failed`, `cancelled` once final.
 
-use super::{ms, parse_stamp, parse_stamp_opt, sql_limit, text_opt, Store, StoreError};
+use super::{ms, parse_stamp, parse_stamp_opt, sql_limit, text_opt, Batch, Store, StoreError};
 use centralino_cdr::stamp::{self, Stamp};
 use rusqlite::types::Value;
 use rusqlite::{params, Row};
@@ -75,6 +75,53 @@ fn from_row(row: &Row<'_>) -> Result<Callback, StoreError> {
         completed_at: parse_stamp_opt("callbacks", &id, row.get(10)?)?,
         id,
     })
+}
+
+/// The row of an engine callback record.
+impl Callback {
+    /// The store's view of the engine's record.
+    pub fn from_record(r: &centralino_engine::CallbackRecord, at: Stamp) -> Callback {
+        let finished = !matches!(r.state.as_str(), "pending");
+        Callback {
+            id: r.id.clone(),
+            call_id: Some(r.call_id.clone()),
+            service: r.service.to_string(),
+            queue: r.queue.to_string(),
+            number: r.number.clone(),
+            requested_at: r.requested_at.fixed_offset(),
+            state: r.state.clone(),
+            attempts: r.attempts,
+            next_attempt_at: None,
+            expires_at: Some(r.expires_at.fixed_offset()),
+            completed_at: finished.then_some(at),
+        }
+    }
+}
+
+impl Batch<'_> {
+    /// Insert or update a callback request in this transaction.
+    pub fn put_callback(&self, cb: &Callback) -> Result<(), StoreError> {
+        self.tx.execute(
+            &format!(
+                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ),
+            params![
+                cb.id,
+                cb.call_id,
+                cb.service,
+                cb.queue,
+                cb.number,
+                stamp::format(&cb.requested_at),
+                cb.state,
+                i64::from(cb.attempts),
+                text_opt(&cb.next_attempt_at),
+                text_opt(&cb.expires_at),
+                text_opt(&cb.completed_at),
+                ms(&cb.requested_at),
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 impl Store {

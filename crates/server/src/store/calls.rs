@@ -13,6 +13,7 @@ use centralino_cdr::{CallEvent, CallId, Cdr, FoldOptions, Outcome};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use std::sync::LazyLock;
 
 /// Where a CDR row came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,8 @@ const CDR_COLUMNS: &str = "call_id, service, called, caller, arrived_at, arrived
 
 const CDR_VALUES: &str = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24";
 
-fn upsert_sql() -> String {
+/// Insert or replace a CDR row.
+static UPSERT_SQL: LazyLock<String> = LazyLock::new(|| {
     let updates: Vec<String> = CDR_COLUMNS
         .split(',')
         .map(str::trim)
@@ -68,15 +70,10 @@ fn upsert_sql() -> String {
         "INSERT INTO cdrs ({CDR_COLUMNS}) VALUES ({CDR_VALUES}) ON CONFLICT (call_id) DO UPDATE SET {}",
         updates.join(", ")
     )
-}
+});
 
-fn insert_new_sql() -> String {
-    format!(
-        "INSERT INTO cdrs ({CDR_COLUMNS}) VALUES ({CDR_VALUES}) ON CONFLICT (call_id) DO NOTHING"
-    )
-}
-
-/// Write one CDR with `sql` (an upsert or an insert-if-absent); the number
+/// Write one CDR with `sql` (an upsert, or an insert into the import's
+/// staging table); the number
 /// of rows changed.
 fn write_cdr(
     tx: &Transaction<'_>,
@@ -243,7 +240,7 @@ impl Batch<'_> {
         source: Source,
         closed_at_restart: bool,
     ) -> Result<(), StoreError> {
-        write_cdr(&self.tx, &upsert_sql(), cdr, source, closed_at_restart).map(|_| ())
+        write_cdr(&self.tx, &UPSERT_SQL, cdr, source, closed_at_restart).map(|_| ())
     }
 }
 
@@ -409,8 +406,8 @@ impl Store {
         mut f: impl FnMut(Cdr) -> Result<(), E>,
     ) -> Result<u64, ScanError<E>> {
         let sql = match service {
-            Some(_) => "SELECT call_id, json FROM cdrs WHERE service = ?3 AND arrived_ms >= ?1 AND arrived_ms < ?2 ORDER BY arrived_ms, call_id",
-            None => "SELECT call_id, json FROM cdrs WHERE arrived_ms >= ?1 AND arrived_ms < ?2 ORDER BY arrived_ms, call_id",
+            Some(_) => "SELECT call_id, json FROM cdrs WHERE service = ?3 AND arrived_ms >= ?1 AND arrived_ms < ?2 ORDER BY arrived_ms",
+            None => "SELECT call_id, json FROM cdrs WHERE arrived_ms >= ?1 AND arrived_ms < ?2 ORDER BY arrived_ms",
         };
         let mut stmt = self.conn.prepare(sql).map_err(StoreError::from)?;
         let mut rows = match service {
@@ -437,24 +434,49 @@ impl Store {
 
     /// Import CDRs (an archive: `centralino cdr import`), all in one
     /// transaction: an error anywhere imports nothing. A CDR whose
-    /// `call_id` is already stored is skipped and counted.
+    /// `call_id` is already stored (or repeated in the input) is skipped and
+    /// counted.
+    ///
+    /// The rows are stored in arrival order, as the engine writes them, so
+    /// that a period's CDRs sit together on disk and a report reads them
+    /// sequentially: the input goes to a temporary table first, then into
+    /// `cdrs` sorted by `arrived_ms`.
     pub fn import_cdrs<E>(
         &mut self,
         cdrs: impl IntoIterator<Item = Result<Cdr, E>>,
     ) -> Result<ImportStats, ImportError<E>> {
         let batch = self.batch()?;
-        let sql = insert_new_sql();
-        let mut stats = ImportStats::default();
+        batch
+            .tx
+            .execute_batch(&format!(
+                "DROP TABLE IF EXISTS temp.import_cdrs;
+             CREATE TEMP TABLE import_cdrs AS SELECT {CDR_COLUMNS} FROM cdrs WHERE 0;"
+            ))
+            .map_err(StoreError::from)?;
+        let stage = format!("INSERT INTO temp.import_cdrs ({CDR_COLUMNS}) VALUES ({CDR_VALUES})");
+        let mut read = 0u64;
         for cdr in cdrs {
             let cdr = cdr.map_err(ImportError::Source)?;
-            if write_cdr(&batch.tx, &sql, &cdr, Source::Import, false)? == 1 {
-                stats.imported += 1;
-            } else {
-                stats.already_present += 1;
-            }
+            write_cdr(&batch.tx, &stage, &cdr, Source::Import, false)?;
+            read += 1;
         }
+        let imported = batch.tx.execute(
+            &format!(
+                "INSERT INTO cdrs ({CDR_COLUMNS}) SELECT {CDR_COLUMNS} FROM temp.import_cdrs WHERE true
+                 ORDER BY arrived_ms, call_id ON CONFLICT (call_id) DO NOTHING"
+            ),
+            [],
+        )
+            .map_err(StoreError::from)? as u64;
+        batch
+            .tx
+            .execute_batch("DROP TABLE temp.import_cdrs;")
+            .map_err(StoreError::from)?;
         batch.commit()?;
-        Ok(stats)
+        Ok(ImportStats {
+            imported,
+            already_present: read - imported,
+        })
     }
 
     /// How many CDRs the database holds.

@@ -17,6 +17,7 @@
 // API's (issue 6); until it lands only the tests call some of them.
 #![cfg_attr(not(test), allow(dead_code, unused_imports))]
 
+pub mod api_queries;
 pub mod availability;
 pub mod callbacks;
 pub mod calls;
@@ -31,6 +32,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use api_queries::VoicemailCounts;
 pub use availability::AvailabilityKind;
 pub use callbacks::{Callback, CallbackQuery};
 pub use calls::{Batch, CdrQuery, OutcomeFilter};

@@ -41,10 +41,9 @@ fn arrived(id: &str, t: &str, service: &str) -> CallEvent {
 fn store_call(store: &mut Store, events: &[CallEvent]) {
     let batch = store.batch().unwrap();
     let id = events[0].call_id.as_str().to_string();
-    let mut seq = batch.next_seq(&id).unwrap();
-    for e in events {
+    let first = batch.next_seq(&id).unwrap();
+    for (seq, e) in (first..).zip(events) {
         batch.insert_event(&id, seq, e).unwrap();
-        seq += 1;
     }
     let all = batch.call_events(&id).unwrap();
     let cdr = fold(all.iter(), FoldOptions::default()).unwrap();
@@ -468,6 +467,23 @@ fn an_import_is_all_or_nothing_and_skips_known_calls() {
         .import_cdrs(centralino_cdr::io::parse_jsonl(&text))
         .unwrap();
     assert_eq!((stats.imported, stats.already_present), (20, 0));
+    // Stored in arrival order (the generator's are not), as the engine writes them.
+    let stored: Vec<i64> = s
+        .conn
+        .prepare("SELECT arrived_ms FROM cdrs ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let generated: Vec<i64> = month
+        .iter()
+        .map(|c| c.arrived_at.timestamp_millis())
+        .collect();
+    let mut sorted = generated.clone();
+    sorted.sort();
+    assert_ne!(generated, sorted);
+    assert_eq!(stored, sorted);
     let again = s
         .import_cdrs(centralino_cdr::io::parse_jsonl(&text))
         .unwrap();
