@@ -2,8 +2,7 @@
 //! `DATA_DIR/centralino.db` → `centralino sla --format json` figures that
 //! match the scenario; voicemail files and rows; kill -9 and restart.
 //!
-//! Not here yet (needs the ACD in the engine): calls answered by a SIPp
-//! agent (Tm, Q, C.2, avg talk), see the TODO list in docs/sla.md.
+//! Calls answered by SIPp agents (Tm, Q, escalation) are in `sla_agents.rs`.
 
 use crate::harness::*;
 use crate::sip_basics::MONDAY_9;
@@ -20,7 +19,7 @@ fn config() -> PathBuf {
 }
 
 /// Run `centralino ARGS` from the workspace root.
-fn centralino(args: &[&str]) -> Output {
+pub fn centralino(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_centralino"))
         .current_dir(root())
         .args(args)
@@ -28,7 +27,7 @@ fn centralino(args: &[&str]) -> Output {
         .expect("run centralino")
 }
 
-fn ok(out: Output, what: &str) -> String {
+pub fn ok(out: Output, what: &str) -> String {
     assert!(
         out.status.success(),
         "{what}: {}\n{}",
@@ -61,7 +60,7 @@ fn sla_json(dir: &Path, from: &str, to: &str, as_of: &str, extra: &[&str]) -> Va
 }
 
 /// `centralino cdr export --format jsonl` of `dir`, one JSON per CDR.
-fn export(dir: &Path, from: &str, to: &str) -> (String, Vec<Value>) {
+pub fn export(dir: &Path, from: &str, to: &str) -> (String, Vec<Value>) {
     let text = ok(
         centralino(&[
             "cdr",
@@ -84,7 +83,7 @@ fn export(dir: &Path, from: &str, to: &str) -> (String, Vec<Value>) {
     (text, cdrs)
 }
 
-fn service<'a>(report: &'a Value, id: &str) -> &'a Value {
+pub fn service<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["services"]
         .as_array()
         .unwrap()
@@ -93,7 +92,7 @@ fn service<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no service {id} in {report:#}"))
 }
 
-fn by_caller<'a>(cdrs: &'a [Value], caller: &str) -> &'a Value {
+pub fn by_caller<'a>(cdrs: &'a [Value], caller: &str) -> &'a Value {
     cdrs.iter()
         .find(|c| c["caller"] == caller)
         .unwrap_or_else(|| panic!("no CDR from {caller}: {cdrs:#?}"))

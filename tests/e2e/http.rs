@@ -72,14 +72,29 @@ contracts:
 
 /// A SIPp agent that registers, logs in with *11 and answers with
 /// `answer`; its SIP messages go to `messages` when given.
-pub fn agent(c: &Centralino, id: &str, answer: &str, stay_ms: u64, messages: Option<&std::path::Path>) -> Child {
+pub fn agent(
+    c: &Centralino,
+    id: &str,
+    answer: &str,
+    stay_ms: u64,
+    messages: Option<&std::path::Path>,
+) -> Child {
     let port = free_udp_port();
     let media = free_udp_port() & !1;
     let mut s = Sipp::scenario("agent_login.xml")
         .key("agent", id)
         .args(["-au", id, "-ap", &format!("pw-{id}")])
         .timeout((stay_ms / 1000 + 30) as u32)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-mp", &media.to_string(), "-m", "1"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-mp",
+            &media.to_string(),
+            "-m",
+            "1",
+        ])
         .args(["-d", &stay_ms.to_string(), "-oocsf", answer]);
     if let Some(m) = messages {
         s = s.args(["-trace_msg", "-message_file", &m.display().to_string()]);
@@ -92,13 +107,26 @@ pub fn caller(c: &Centralino, number: &str, hold_ms: u64) -> Child {
     Sipp::scenario("uac_bye_during_prompt.xml")
         .key("caller", number)
         .timeout((hold_ms / 1000 + 30) as u32)
-        .args(["-s", "100", "-m", "1", "-d", &hold_ms.to_string(), "-i", "127.0.0.1"])
+        .args([
+            "-s",
+            "100",
+            "-m",
+            "1",
+            "-d",
+            &hold_ms.to_string(),
+            "-i",
+            "127.0.0.1",
+        ])
         .spawn(vec![c.sip.to_string()])
 }
 
 pub fn wait_logged_in(c: &Centralino, id: &str) {
     let pattern = format!("feature code agent={id} code=\"*11\"");
-    assert!(c.wait_log(&pattern, Duration::from_secs(15)), "{id} did not log in:\n{}", c.logs());
+    assert!(
+        c.wait_log(&pattern, Duration::from_secs(15)),
+        "{id} did not log in:\n{}",
+        c.logs()
+    );
 }
 
 pub fn finish(children: Vec<Child>) {
@@ -109,5 +137,8 @@ pub fn finish(children: Vec<Child>) {
 }
 
 pub fn api(c: &Centralino, token: &str) -> client::Api {
-    client::Api { addr: c.http.expect("the HTTP API listens"), token: token.to_string() }
+    client::Api {
+        addr: c.http.expect("the HTTP API listens"),
+        token: token.to_string(),
+    }
 }

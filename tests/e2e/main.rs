@@ -5,4 +5,5 @@ mod harness;
 mod http;
 mod lifecycle;
 mod sip_basics;
+mod sla_agents;
 mod transfer;

@@ -32,7 +32,11 @@ pub struct Browser {
 }
 
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
@@ -47,7 +51,12 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("{chromedriver}: {e}"));
         let profile = tempfile::tempdir().unwrap();
-        let mut b = Browser { driver, addr, session: String::new(), _profile: profile };
+        let mut b = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: profile,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if std::net::TcpStream::connect(addr).is_ok() {
@@ -56,7 +65,10 @@ impl Browser {
                     break;
                 }
             }
-            assert!(Instant::now() < deadline, "chromedriver did not start on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
@@ -71,7 +83,10 @@ impl Browser {
             }
         });
         let v = b.post("/session", caps);
-        b.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        b.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
         b
     }
 
@@ -82,17 +97,17 @@ impl Browser {
             method,
             path,
             &[],
-            text.as_deref().map(|t| ("application/json; charset=utf-8", t.as_bytes())),
+            text.as_deref()
+                .map(|t| ("application/json; charset=utf-8", t.as_bytes())),
         );
         let v = r.json();
         assert_eq!(r.status, 200, "WebDriver {method} {path}: {v}");
         v["value"].clone()
     }
 
+    /// New Session answers `{value: {sessionId, capabilities}}`.
     fn post(&self, path: &str, body: Value) -> Value {
-        let v = self.call("POST", path, Some(body));
-        // New Session answers {value: {sessionId, capabilities}}.
-        v
+        self.call("POST", path, Some(body))
     }
 
     fn session_path(&self, tail: &str) -> String {
@@ -101,23 +116,40 @@ impl Browser {
 
     /// Navigate.
     pub fn goto(&self, url: &str) {
-        self.call("POST", &self.session_path("/url"), Some(json!({ "url": url })));
+        self.call(
+            "POST",
+            &self.session_path("/url"),
+            Some(json!({ "url": url })),
+        );
     }
 
     /// Run a script (its `return` value comes back).
     pub fn eval(&self, script: &str) -> Value {
-        self.call("POST", &self.session_path("/execute/sync"), Some(json!({ "script": script, "args": [] })))
+        self.call(
+            "POST",
+            &self.session_path("/execute/sync"),
+            Some(json!({ "script": script, "args": [] })),
+        )
     }
 
     /// Wait until `script` returns something for which `ok` holds.
-    pub fn wait_for(&self, what: &str, script: &str, timeout: Duration, ok: impl Fn(&Value) -> bool) -> Value {
+    pub fn wait_for(
+        &self,
+        what: &str,
+        script: &str,
+        timeout: Duration,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
             let v = self.eval(script);
             if ok(&v) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; last value {v}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last value {v}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -133,7 +165,13 @@ impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                request(self.addr, "DELETE", &format!("/session/{}", self.session), &[], None)
+                request(
+                    self.addr,
+                    "DELETE",
+                    &format!("/session/{}", self.session),
+                    &[],
+                    None,
+                )
             }));
         }
         let _ = self.driver.kill();
@@ -156,7 +194,10 @@ pub fn base64_decode(text: &str) -> Vec<u8> {
     let digits: Vec<u32> = text.bytes().filter_map(val).collect();
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
         out.push((n >> 16) as u8);
         if chunk.len() > 2 {
             out.push((n >> 8) as u8);

@@ -15,18 +15,28 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{} not JSON ({e}): {}", self.status, self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{} not JSON ({e}): {}", self.status, self.text()))
     }
 }
 
 /// Send one request.
-pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Reply {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &[u8])>,
+) -> Reply {
     let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -34,7 +44,10 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &st
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     match body {
-        Some((ct, b)) => head.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n", b.len())),
+        Some((ct, b)) => head.push_str(&format!(
+            "Content-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+            b.len()
+        )),
         None => head.push_str("Content-Length: 0\r\n\r\n"),
     }
     s.write_all(head.as_bytes()).unwrap();
@@ -47,7 +60,11 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &st
 fn read_reply<R: Read>(mut r: BufReader<R>) -> Reply {
     let mut line = String::new();
     r.read_line(&mut line).unwrap();
-    let status: u16 = line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {line:?}"));
     let mut headers = Vec::new();
     loop {
         let mut l = String::new();
@@ -60,13 +77,19 @@ fn read_reply<R: Read>(mut r: BufReader<R>) -> Reply {
             headers.push((k.trim().to_string(), v.trim().to_string()));
         }
     }
-    let get = |name: &str| headers.iter().find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _): &&(String, String)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
     let mut body = Vec::new();
     if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         loop {
             let mut size = String::new();
             r.read_line(&mut size).unwrap();
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
             if n == 0 {
                 break;
             }
@@ -82,7 +105,11 @@ fn read_reply<R: Read>(mut r: BufReader<R>) -> Reply {
     } else {
         r.read_to_end(&mut body).unwrap();
     }
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// The API with a bearer token.

@@ -16,12 +16,17 @@ type Received = Arc<Mutex<Vec<(Instant, chrono::DateTime<chrono::Local>, Value)>
 
 fn subscribe(c: &Centralino, query: &str) -> (Received, Arc<std::sync::atomic::AtomicBool>) {
     let addr = c.http.expect("HTTP API");
-    let mut req = format!("ws://{addr}/api/events/ws?{query}").into_client_request().unwrap();
-    req.headers_mut().insert("Authorization", format!("Bearer {AGENT}").parse().unwrap());
+    let mut req = format!("ws://{addr}/api/events/ws?{query}")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Authorization", format!("Bearer {AGENT}").parse().unwrap());
     let stream = TcpStream::connect(addr).unwrap();
     let (mut ws, resp) = tungstenite::client(req, stream).expect("WebSocket handshake");
     assert_eq!(resp.status(), 101);
-    ws.get_mut().set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    ws.get_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let got: Received = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (g, s) = (got.clone(), stop.clone());
@@ -30,11 +35,16 @@ fn subscribe(c: &Centralino, query: &str) -> (Received, Arc<std::sync::atomic::A
             match ws.read() {
                 Ok(tungstenite::Message::Text(t)) => {
                     let v: Value = serde_json::from_str(t.as_str()).expect("JSON event");
-                    g.lock().unwrap().push((Instant::now(), chrono::Local::now(), v));
+                    g.lock()
+                        .unwrap()
+                        .push((Instant::now(), chrono::Local::now(), v));
                 }
                 Ok(_) => {}
                 Err(tungstenite::Error::Io(e))
-                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(_) => return,
             }
         }
@@ -43,13 +53,30 @@ fn subscribe(c: &Centralino, query: &str) -> (Received, Arc<std::sync::atomic::A
     (got, stop)
 }
 
-fn wait_for(got: &Received, kind: &str, timeout: Duration) -> (Instant, chrono::DateTime<chrono::Local>, Value) {
+fn wait_for(
+    got: &Received,
+    kind: &str,
+    timeout: Duration,
+) -> (Instant, chrono::DateTime<chrono::Local>, Value) {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(e) = got.lock().unwrap().iter().find(|(_, _, v)| v["type"] == kind) {
+        if let Some(e) = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, _, v)| v["type"] == kind)
+        {
             return e.clone();
         }
-        assert!(Instant::now() < deadline, "no {kind}: {:?}", got.lock().unwrap().iter().map(|e| e.2.clone()).collect::<Vec<_>>());
+        assert!(
+            Instant::now() < deadline,
+            "no {kind}: {:?}",
+            got.lock()
+                .unwrap()
+                .iter()
+                .map(|e| e.2.clone())
+                .collect::<Vec<_>>()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -78,7 +105,8 @@ fn sent_200_ok_at(messages: &str) -> Option<chrono::DateTime<chrono::Local>> {
             let first = block.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             if first.starts_with("SIP/2.0 200") && block.contains("INVITE") {
                 let s = stamp.clone()?;
-                let naive = chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f").ok()?;
+                let naive =
+                    chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f").ok()?;
                 return chrono::Local.from_local_datetime(&naive).earliest();
             }
         }
@@ -97,14 +125,19 @@ fn a_cti_subscriber_gets_the_screen_pop_before_the_agents_200_ok_then_answered_a
     wait_for(&got, "ready", Duration::from_secs(5));
     // The caller waits in the queue with nobody logged in …
     let caller = caller(&c, "0461000077", 20000);
-    assert!(c.wait_log(" queued queue=q1", Duration::from_secs(15)), "{}", c.logs());
+    assert!(
+        c.wait_log(" queued queue=q1", Duration::from_secs(15)),
+        "{}",
+        c.logs()
+    );
     std::thread::sleep(Duration::from_millis(2500));
     // … until a1 logs in; a1 lets the phone ring 3 s before answering.
     let dir = tempfile::tempdir().unwrap();
     let messages = dir.path().join("agent-messages.log");
     let a1 = agent(&c, "a1", "agent_answer_slow.xml", 40000, Some(&messages));
     wait_logged_in(&c, "a1");
-    let (t_offered, wall_offered, offered) = wait_for(&got, "call_offered", Duration::from_secs(15));
+    let (t_offered, wall_offered, offered) =
+        wait_for(&got, "call_offered", Duration::from_secs(15));
     let (t_answered, _, answered) = wait_for(&got, "call_answered", Duration::from_secs(15));
     let (_, _, ended) = wait_for(&got, "call_ended", Duration::from_secs(40));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -130,8 +163,12 @@ fn a_cti_subscriber_gets_the_screen_pop_before_the_agents_200_ok_then_answered_a
         t_answered.duration_since(t_offered)
     );
     let log = std::fs::read_to_string(&messages).unwrap_or_default();
-    let ok_at = sent_200_ok_at(&log).unwrap_or_else(|| panic!("no 200 OK in the agent's trace:\n{log}"));
-    assert!(wall_offered < ok_at, "call_offered at {wall_offered}, the agent's 200 OK at {ok_at}");
+    let ok_at =
+        sent_200_ok_at(&log).unwrap_or_else(|| panic!("no 200 OK in the agent's trace:\n{log}"));
+    assert!(
+        wall_offered < ok_at,
+        "call_offered at {wall_offered}, the agent's 200 OK at {ok_at}"
+    );
 
     // call_ended carries the CDR; the wait matches the CDR's events.
     let cdr = &ended["cdr"];
@@ -150,13 +187,29 @@ fn a_cti_subscriber_gets_the_screen_pop_before_the_agents_200_ok_then_answered_a
         std::thread::sleep(Duration::from_millis(200));
     };
     let mono = |t: &str| {
-        record["events"].as_array().unwrap().iter().find(|e| e["type"] == t).and_then(|e| e["mono_ms"].as_u64()).unwrap()
+        record["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["type"] == t)
+            .and_then(|e| e["mono_ms"].as_u64())
+            .unwrap()
     };
     let from_events = (mono("offered") - mono("queued")) as f64 / 1000.0;
-    assert!((from_events - waited).abs() < 0.002, "CDR events say {from_events} s, the screen-pop {waited} s");
+    assert!(
+        (from_events - waited).abs() < 0.002,
+        "CDR events say {from_events} s, the screen-pop {waited} s"
+    );
 
     // The disposition closes the loop for Q.
-    let r = api.send("POST", &format!("/api/calls/{call_id}/disposition"), Some(("application/json", br#"{"resolution":"resolved","ticket":"CRM-1"}"#)));
+    let r = api.send(
+        "POST",
+        &format!("/api/calls/{call_id}/disposition"),
+        Some((
+            "application/json",
+            br#"{"resolution":"resolved","ticket":"CRM-1"}"#,
+        )),
+    );
     assert_eq!(r.status, 202, "{}", r.text());
     finish(vec![caller, a1]);
 }

@@ -66,7 +66,9 @@ fn welcome_heard(c: &Centralino, frames: usize) -> Vec<Vec<i16>> {
 fn matches(heard: &[Vec<i16>], wav: &[i16]) -> Result<(), String> {
     for (i, frame) in heard.iter().enumerate() {
         for (j, s) in frame.iter().enumerate() {
-            let Some(original) = wav.get(i * 160 + j) else { return Ok(()) };
+            let Some(original) = wav.get(i * 160 + j) else {
+                return Ok(());
+            };
             let bound = (*original as i32).abs() / 16 + 16;
             if (*s as i32 - *original as i32).abs() > bound {
                 return Err(format!("packet {i} sample {j}: heard {s}, WAV {original}"));
@@ -80,7 +82,10 @@ fn copy_prompts(to: &std::path::Path) {
     for lang in ["it", "en"] {
         let dst = to.join(lang);
         std::fs::create_dir_all(&dst).unwrap();
-        for e in std::fs::read_dir(root().join("prompts").join(lang)).unwrap().flatten() {
+        for e in std::fs::read_dir(root().join("prompts").join(lang))
+            .unwrap()
+            .flatten()
+        {
             std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
         }
     }
@@ -95,7 +100,11 @@ fn an_uploaded_prompt_is_heard_by_the_next_call_and_a_backup_brings_deleted_prom
         .unwrap()
         .replace("dir: ../prompts", &format!("dir: {}", prompts.display()))
         + &tokens_yaml();
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     let admin = api(&c, ADMIN);
 
     // Before: the shipped welcome.
@@ -104,7 +113,11 @@ fn an_uploaded_prompt_is_heard_by_the_next_call_and_a_backup_brings_deleted_prom
 
     // Upload a new welcome: the next call hears it.
     let new = chirp(3.0);
-    let r = admin.send("PUT", "/api/prompts/it/td-benvenuto", Some(("audio/wav", &wav_bytes(&new))));
+    let r = admin.send(
+        "PUT",
+        "/api/prompts/it/td-benvenuto",
+        Some(("audio/wav", &wav_bytes(&new))),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["reload"]["ok"], true, "{}", r.text());
     assert_eq!(r.json()["duration_ms"], 3000);
@@ -112,7 +125,11 @@ fn an_uploaded_prompt_is_heard_by_the_next_call_and_a_backup_brings_deleted_prom
     matches(&heard, &new).expect("the next call hears the uploaded prompt");
     assert!(matches(&heard, &old).is_err(), "and not the old one");
     // A bad file is refused and changes nothing.
-    let r = admin.send("PUT", "/api/prompts/it/td-benvenuto", Some(("audio/wav", b"RIFF....WAVEjunk")));
+    let r = admin.send(
+        "PUT",
+        "/api/prompts/it/td-benvenuto",
+        Some(("audio/wav", b"RIFF....WAVEjunk")),
+    );
     assert_eq!(r.status, 422, "{}", r.text());
 
     // Backup, delete, restore: the prompts come back, byte for byte.
@@ -121,28 +138,51 @@ fn an_uploaded_prompt_is_heard_by_the_next_call_and_a_backup_brings_deleted_prom
     assert_eq!(backup.header("content-type"), Some("application/x-tar"));
     let archive = backup.body;
     let gone = ["it/td-benvenuto", "it/beep", "en/arrivederci"];
-    let before: Vec<Vec<u8>> = gone.iter().map(|p| std::fs::read(prompts.join(format!("{p}.wav"))).unwrap()).collect();
+    let before: Vec<Vec<u8>> = gone
+        .iter()
+        .map(|p| std::fs::read(prompts.join(format!("{p}.wav"))).unwrap())
+        .collect();
     for p in gone {
         let r = admin.send("DELETE", &format!("/api/prompts/{p}?force=true"), None);
         assert_eq!(r.status, 200, "{p}: {}", r.text());
         assert!(!prompts.join(format!("{p}.wav")).exists());
     }
     let listed = admin.get("/api/prompts").json();
-    assert!(!listed.as_array().unwrap().iter().any(|p| p["language"] == "it" && p["name"] == "td-benvenuto"));
+    assert!(!listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["language"] == "it" && p["name"] == "td-benvenuto"));
     // The engine keeps playing what it loaded while the config misses files.
     assert!(c.logs().contains("reload"), "{}", c.logs());
-    let r = admin.send("POST", "/api/prompts/restore", Some(("application/x-tar", &archive)));
+    let r = admin.send(
+        "POST",
+        "/api/prompts/restore",
+        Some(("application/x-tar", &archive)),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["reload"]["ok"], true, "{}", r.text());
     assert!(r.json()["restored"].as_u64().unwrap() > 90, "{}", r.text());
     for (p, bytes) in gone.iter().zip(&before) {
-        assert_eq!(&std::fs::read(prompts.join(format!("{p}.wav"))).unwrap(), bytes, "{p} restored");
+        assert_eq!(
+            &std::fs::read(prompts.join(format!("{p}.wav"))).unwrap(),
+            bytes,
+            "{p} restored"
+        );
     }
     let listed = admin.get("/api/prompts").json();
     for p in gone {
         let (lang, name) = p.split_once('/').unwrap();
-        let entry = listed.as_array().unwrap().iter().find(|e| e["language"] == lang && e["name"] == name);
-        assert_eq!(entry.map(|e| e["valid"].clone()), Some(serde_json::json!(true)), "{p} listed again");
+        let entry = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["language"] == lang && e["name"] == name);
+        assert_eq!(
+            entry.map(|e| e["valid"].clone()),
+            Some(serde_json::json!(true)),
+            "{p} listed again"
+        );
     }
     matches(&welcome_heard(&c, 100), &new).expect("the restored welcome plays");
 }

@@ -213,14 +213,32 @@ mod tests {
         let s = with("bearer super-token-00001");
         assert!(t.check(&s, None, Role::Agent).is_ok());
         assert_eq!(t.check(&s, None, Role::Admin).unwrap_err().status, 403);
-        assert_eq!(t.check(&with("Basic abc"), None, Role::Viewer).unwrap_err().status, 401);
-        assert_eq!(t.check(&with("Bearer nope"), None, Role::Viewer).unwrap_err().status, 401);
-        assert_eq!(t.check(&none, Some("viewer-token-0001"), Role::Viewer).unwrap().name, "wb");
+        assert_eq!(
+            t.check(&with("Basic abc"), None, Role::Viewer)
+                .unwrap_err()
+                .status,
+            401
+        );
+        assert_eq!(
+            t.check(&with("Bearer nope"), None, Role::Viewer)
+                .unwrap_err()
+                .status,
+            401
+        );
+        assert_eq!(
+            t.check(&none, Some("viewer-token-0001"), Role::Viewer)
+                .unwrap()
+                .name,
+            "wb"
+        );
     }
 
     #[test]
     fn query_tokens() {
-        assert_eq!(query_token(Some("a=1&access_token=x%2By+z")), Some("x+y z".into()));
+        assert_eq!(
+            query_token(Some("a=1&access_token=x%2By+z")),
+            Some("x+y z".into())
+        );
         assert_eq!(query_token(Some("a=1")), None);
         assert_eq!(query_token(Some("access_token=%zz%")), Some("%zz%".into()));
         assert_eq!(query_token(None), None);

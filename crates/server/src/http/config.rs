@@ -105,7 +105,9 @@ impl<'de> Deserialize<'de> for TokenConfig {
                 digest(&t)
             }
             (None, Some(h)) => {
-                let bytes = hex::decode(h.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+                let bytes = hex::decode(h.trim())
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok());
                 bytes.ok_or_else(|| {
                     D::Error::custom(format!(
                         "token {:?}: token_sha256 must be 64 hexadecimal digits",
@@ -208,15 +210,17 @@ fn default_attempts() -> u32 {
 
 /// Split `http://host[:port][/path]`.
 pub fn parse_http_url(url: &str) -> Result<(String, u16, String), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{url:?}: only http:// URLs (put a TLS proxy in front of an https endpoint)"))?;
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        format!("{url:?}: only http:// URLs (put a TLS proxy in front of an https endpoint)")
+    })?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     if authority.is_empty() || authority.contains('@') {
-        return Err(format!("{url:?}: no host (or user info, which is not supported)"));
+        return Err(format!(
+            "{url:?}: no host (or user info, which is not supported)"
+        ));
     }
     let bad_port = |p: &str| format!("{url:?}: bad port {p:?}");
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {

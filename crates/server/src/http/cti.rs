@@ -154,7 +154,12 @@ const STALE_CALL: Duration = Duration::from_secs(24 * 3600);
 const QUEUE_STATS_REFRESH: Duration = Duration::from_secs(5);
 
 impl Tracker {
-    fn event(kind: &'static str, queues: Vec<String>, agents: Vec<String>, body: Value) -> CtiEvent {
+    fn event(
+        kind: &'static str,
+        queues: Vec<String>,
+        agents: Vec<String>,
+        body: Value,
+    ) -> CtiEvent {
         CtiEvent {
             kind,
             queues,
@@ -190,7 +195,12 @@ impl Tracker {
                     t.queued_mono = Some(ev.mono_ms);
                 }
                 let m = t.base("call_queued", ev);
-                out.push(Self::event("call_queued", t.queues(), vec![], Value::Object(m)));
+                out.push(Self::event(
+                    "call_queued",
+                    t.queues(),
+                    vec![],
+                    Value::Object(m),
+                ));
             }
             EventKind::Offered { agent } => {
                 let agent = agent.to_string();
@@ -200,7 +210,12 @@ impl Tracker {
                 let mut m = t.base("call_offered", ev);
                 m.insert("agent".into(), json!(agent));
                 m.insert("seconds_waited".into(), json!(t.waited_s(ev.mono_ms)));
-                out.push(Self::event("call_offered", t.queues(), vec![agent], Value::Object(m)));
+                out.push(Self::event(
+                    "call_offered",
+                    t.queues(),
+                    vec![agent],
+                    Value::Object(m),
+                ));
             }
             EventKind::Answered { agent } => {
                 let agent = agent.to_string();
@@ -208,19 +223,34 @@ impl Tracker {
                 let mut m = t.base("call_answered", ev);
                 m.insert("agent".into(), json!(agent));
                 m.insert("seconds_waited".into(), json!(t.waited_s(ev.mono_ms)));
-                out.push(Self::event("call_answered", t.queues(), vec![agent], Value::Object(m)));
+                out.push(Self::event(
+                    "call_answered",
+                    t.queues(),
+                    vec![agent],
+                    Value::Object(m),
+                ));
             }
             EventKind::Transferred { target } => {
                 let mut m = t.base("call_transferred", ev);
                 m.insert("agent".into(), json!(t.agent));
                 m.insert("target".into(), json!(target));
                 let agents = t.agent.iter().cloned().collect();
-                out.push(Self::event("call_transferred", t.queues(), agents, Value::Object(m)));
+                out.push(Self::event(
+                    "call_transferred",
+                    t.queues(),
+                    agents,
+                    Value::Object(m),
+                ));
             }
             EventKind::Abandoned => {
                 let mut m = t.base("call_abandoned", ev);
                 m.insert("seconds_waited".into(), json!(t.waited_s(ev.mono_ms)));
-                out.push(Self::event("call_abandoned", t.queues(), t.offered.clone(), Value::Object(m)));
+                out.push(Self::event(
+                    "call_abandoned",
+                    t.queues(),
+                    t.offered.clone(),
+                    Value::Object(m),
+                ));
             }
             EventKind::Ended { .. } => {
                 let cdr = t.fold.cdr().ok();
@@ -237,7 +267,12 @@ impl Tracker {
                         agents.push(a.clone());
                     }
                 }
-                out.push(Self::event("call_ended", t.queues(), agents, Value::Object(m)));
+                out.push(Self::event(
+                    "call_ended",
+                    t.queues(),
+                    agents,
+                    Value::Object(m),
+                ));
                 if let Some(c) = cdr {
                     let outcome = c.outcome.map(|o| o.as_str()).unwrap_or("unknown");
                     *self
@@ -269,7 +304,12 @@ impl Tracker {
                     "reachable": u.reachable,
                     "queues": queues,
                 });
-                vec![Self::event("agent_status_changed", queues, vec![agent], body)]
+                vec![Self::event(
+                    "agent_status_changed",
+                    queues,
+                    vec![agent],
+                    body,
+                )]
             }
             LiveEvent::Voicemail(v) => {
                 let queue: Vec<String> = self
@@ -300,7 +340,12 @@ impl Tracker {
                     "at": stamp::format(&chrono::Utc::now().fixed_offset()),
                     "callback": view,
                 });
-                vec![Self::event("callback_updated", vec![r.queue.to_string()], vec![], body)]
+                vec![Self::event(
+                    "callback_updated",
+                    vec![r.queue.to_string()],
+                    vec![],
+                    body,
+                )]
             }
         }
     }
@@ -320,7 +365,8 @@ impl Tracker {
                     a.average_wait_s = live.average_wait_s;
                     a.average_handling_s = live.average_handling_s;
                     a != live
-                        || (live.waiting + live.ringing > 0 && now.duration_since(*at) >= QUEUE_STATS_REFRESH)
+                        || (live.waiting + live.ringing > 0
+                            && now.duration_since(*at) >= QUEUE_STATS_REFRESH)
                 }
             };
             if !due {
@@ -333,7 +379,12 @@ impl Tracker {
                 "queue": live.id,
                 "stats": live,
             });
-            out.push(Self::event("queue_stats", vec![live.id.clone()], agents, body));
+            out.push(Self::event(
+                "queue_stats",
+                vec![live.id.clone()],
+                agents,
+                body,
+            ));
             self.queue_last.insert(live.id.clone(), (live, now));
         }
         out
@@ -551,13 +602,23 @@ pub async fn websocket(
     let filter = filter_for(&api, &headers, uri.query(), q)?;
     let ws = ws.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
     let rx = api.hub.subscribe();
-    Ok(ws.on_upgrade(move |socket| serve_socket(socket, rx, filter)).into_response())
+    Ok(ws
+        .on_upgrade(move |socket| serve_socket(socket, rx, filter))
+        .into_response())
 }
 
-async fn serve_socket(socket: WebSocket, mut rx: broadcast::Receiver<Arc<CtiEvent>>, filter: Filter) {
+async fn serve_socket(
+    socket: WebSocket,
+    mut rx: broadcast::Receiver<Arc<CtiEvent>>,
+    filter: Filter,
+) {
     let (mut tx, mut incoming) = socket.split();
     let ready = json!({"type": "ready", "filter": {"agent": filter.agent, "queue": filter.queue, "types": filter.types}});
-    if tx.send(Message::Text(ready.to_string().into())).await.is_err() {
+    if tx
+        .send(Message::Text(ready.to_string().into()))
+        .await
+        .is_err()
+    {
         return;
     }
     let mut ping = tokio::time::interval(Duration::from_secs(30));
@@ -609,17 +670,56 @@ mod tests {
         let mut t = Tracker::default();
         let mut out = Vec::new();
         for e in [
-            ev(0, EventKind::Arrived { service: ServiceId::new("svc"), called: "100".into(), caller: Some("0461000001".into()), diverted_from: None, codec: None }),
-            ev(2000, EventKind::IvrChoice { menu: "m".into(), digits: "3".into() }),
-            ev(3000, EventKind::Queued { queue: QueueId::new("q1") }),
-            ev(7500, EventKind::Offered { agent: AgentId::new("a1") }),
-            ev(8000, EventKind::Answered { agent: AgentId::new("a1") }),
-            ev(20000, EventKind::Ended { ended_by: EndedBy::Caller, ivr_outcome: None }),
+            ev(
+                0,
+                EventKind::Arrived {
+                    service: ServiceId::new("svc"),
+                    called: "100".into(),
+                    caller: Some("0461000001".into()),
+                    diverted_from: None,
+                    codec: None,
+                },
+            ),
+            ev(
+                2000,
+                EventKind::IvrChoice {
+                    menu: "m".into(),
+                    digits: "3".into(),
+                },
+            ),
+            ev(
+                3000,
+                EventKind::Queued {
+                    queue: QueueId::new("q1"),
+                },
+            ),
+            ev(
+                7500,
+                EventKind::Offered {
+                    agent: AgentId::new("a1"),
+                },
+            ),
+            ev(
+                8000,
+                EventKind::Answered {
+                    agent: AgentId::new("a1"),
+                },
+            ),
+            ev(
+                20000,
+                EventKind::Ended {
+                    ended_by: EndedBy::Caller,
+                    ivr_outcome: None,
+                },
+            ),
         ] {
             out.extend(t.on_call(&e));
         }
         let kinds: Vec<&str> = out.iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, ["call_queued", "call_offered", "call_answered", "call_ended"]);
+        assert_eq!(
+            kinds,
+            ["call_queued", "call_offered", "call_answered", "call_ended"]
+        );
         let offered = parse(&out[1]);
         assert_eq!(offered["caller"], "0461000001");
         assert_eq!(offered["service"], "svc");
@@ -632,11 +732,20 @@ mod tests {
         assert_eq!(ended["cdr"]["agent"], "a1");
         assert!(t.calls.is_empty());
         assert_eq!(t.outcomes.get(&("svc".into(), "answered".into())), Some(&1));
-        let f = Filter { agent: Some("a1".into()), ..Filter::default() };
+        let f = Filter {
+            agent: Some("a1".into()),
+            ..Filter::default()
+        };
         assert!(!f.passes(&out[0]) && f.passes(&out[1]) && f.passes(&out[3]));
-        let f = Filter { queue: Some("q2".into()), ..Filter::default() };
+        let f = Filter {
+            queue: Some("q2".into()),
+            ..Filter::default()
+        };
         assert!(out.iter().all(|e| !f.passes(e)));
-        let f = Filter { types: vec!["call_ended".into()], ..Filter::default() };
+        let f = Filter {
+            types: vec!["call_ended".into()],
+            ..Filter::default()
+        };
         assert_eq!(out.iter().filter(|e| f.passes(e)).count(), 1);
     }
 }

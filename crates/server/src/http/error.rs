@@ -85,7 +85,9 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         use crate::store::StoreError as E;
         match &e {
-            E::NoSuchVoicemail { .. } | E::NoSuchCallback { .. } => ApiError::not_found(e.to_string()),
+            E::NoSuchVoicemail { .. } | E::NoSuchCallback { .. } => {
+                ApiError::not_found(e.to_string())
+            }
             E::VoicemailState { .. } | E::CallbackFinal { .. } => ApiError::conflict(e.to_string()),
             E::Missing { .. } => ApiError::unavailable(e.to_string()),
             _ => ApiError::internal(e.to_string()),

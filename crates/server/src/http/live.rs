@@ -266,7 +266,9 @@ fn break_status(reason: Option<String>) -> ApiResult<AgentStatus> {
                     "reason: 1 to 64 printable characters",
                 ));
             }
-            Ok(AgentStatus::OnBreak(BreakReason::Other(Arc::from(r.as_str()))))
+            Ok(AgentStatus::OnBreak(BreakReason::Other(Arc::from(
+                r.as_str(),
+            ))))
         }
     }
 }
@@ -319,8 +321,7 @@ fn parse_optional<T: serde::de::DeserializeOwned + Default>(body: &Bytes) -> Api
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::unprocessable(format!("bad JSON body: {e}")))
+    serde_json::from_slice(body).map_err(|e| ApiError::unprocessable(format!("bad JSON body: {e}")))
 }
 
 /// `PUT /api/agents/{id}/status`.
@@ -431,7 +432,11 @@ impl TodayStats {
             tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
                 .earliest()
                 .map(|t| t.timestamp_millis())
-                .unwrap_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis())
+                .unwrap_or_else(|| {
+                    d.and_time(chrono::NaiveTime::MIN)
+                        .and_utc()
+                        .timestamp_millis()
+                })
         };
         let from_ms = midnight(date);
         let to_ms = date
@@ -607,16 +612,18 @@ pub fn wallboard_of(snap: &Snapshot, today: &TodayStats, view: &ConfigView) -> W
                 .into_iter()
                 .flatten()
                 .filter_map(|svc| {
-                    services.iter().find(|s| &s.service == svc).map(|s| QueueSla {
-                        service: svc.clone(),
-                        checks: s.checks.clone(),
-                    })
+                    services
+                        .iter()
+                        .find(|s| &s.service == svc)
+                        .map(|s| QueueSla {
+                            service: svc.clone(),
+                            checks: s.checks.clone(),
+                        })
                 })
                 .collect();
             WallboardQueue {
-                occupancy_pct: (live.agents_logged_in > 0).then(|| {
-                    live.agents_talking as f64 * 100.0 / live.agents_logged_in as f64
-                }),
+                occupancy_pct: (live.agents_logged_in > 0)
+                    .then(|| live.agents_talking as f64 * 100.0 / live.agents_logged_in as f64),
                 breached: sla.iter().any(|s| s.checks.iter().any(|c| !c.met)),
                 today: today.queues.get(&id).cloned().unwrap_or_default(),
                 sla,
@@ -678,27 +685,30 @@ pub async fn wallboard_stream(
         return Err(ApiError::bad_request("interval: 1 to 3600 seconds"));
     }
     let period = Duration::from_secs(u64::from(interval));
-    let stream = futures_util::stream::unfold((api, None::<tokio::time::Interval>), move |(api, tick)| async move {
-        let mut tick = tick.unwrap_or_else(|| {
-            let mut t = tokio::time::interval(period);
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            t
-        });
-        tick.tick().await;
-        let event = match api.today().await {
-            Ok(today) => {
-                let wb = wallboard_of(&api.snapshot(), &today, &api.view());
-                Event::default()
-                    .event("wallboard")
-                    .json_data(&wb)
-                    .unwrap_or_else(|_| Event::default().event("error").data("{}"))
-            }
-            Err(e) => Event::default()
-                .event("error")
-                .data(serde_json::json!({ "error": e.message }).to_string()),
-        };
-        Some((Ok(event), (api, Some(tick))))
-    });
+    let stream = futures_util::stream::unfold(
+        (api, None::<tokio::time::Interval>),
+        move |(api, tick)| async move {
+            let mut tick = tick.unwrap_or_else(|| {
+                let mut t = tokio::time::interval(period);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                t
+            });
+            tick.tick().await;
+            let event = match api.today().await {
+                Ok(today) => {
+                    let wb = wallboard_of(&api.snapshot(), &today, &api.view());
+                    Event::default()
+                        .event("wallboard")
+                        .json_data(&wb)
+                        .unwrap_or_else(|_| Event::default().event("error").data("{}"))
+                }
+                Err(e) => Event::default()
+                    .event("error")
+                    .data(serde_json::json!({ "error": e.message }).to_string()),
+            };
+            Some((Ok(event), (api, Some(tick))))
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -245,11 +245,8 @@ impl Inner {
         })
         .await
         .map_err(|e| vec![format!("reload failed: {e}")])?;
-        let (catalog, view) = loaded.map_err(|errs| {
-            errs.iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<String>>()
-        })?;
+        let (catalog, view) =
+            loaded.map_err(|errs| errs.iter().map(|e| e.to_string()).collect::<Vec<String>>())?;
         let catalog = Arc::new(catalog);
         self.on_engine(move |engine, now| engine.handle_command(now, Command::Reload(catalog)))
             .await

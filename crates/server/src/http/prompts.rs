@@ -94,11 +94,12 @@ fn info(
 ) -> Option<PromptInfo> {
     let path = dir.join(lang).join(format!("{name}.wav"));
     let bytes = std::fs::read(&path).ok()?;
-    let (duration_ms, error) = match centralino_media::wav::read_pcm(&bytes, crate::catalog::MAX_PROMPT) {
-        Ok(pcm) if pcm.is_empty() => (None, Some("no audio".to_string())),
-        Ok(pcm) => (Some(pcm.len() as u64 / 8), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    let (duration_ms, error) =
+        match centralino_media::wav::read_pcm(&bytes, crate::catalog::MAX_PROMPT) {
+            Ok(pcm) if pcm.is_empty() => (None, Some("no audio".to_string())),
+            Ok(pcm) => (Some(pcm.len() as u64 / 8), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
     Some(PromptInfo {
         language: lang.to_string(),
         name: name.to_string(),
@@ -162,7 +163,11 @@ pub async fn download(
     Path((lang, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let (lang, name) = checked(&lang, &name)?;
-    let path = api.view().prompts_dir.join(&lang).join(format!("{name}.wav"));
+    let path = api
+        .view()
+        .prompts_dir
+        .join(&lang)
+        .join(format!("{name}.wav"));
     let what = format!("{lang}/{name}");
     let bytes = blocking(move || {
         std::fs::read(&path).map_err(|e| match e.kind() {
@@ -187,7 +192,8 @@ pub async fn download(
 
 /// Check WAV bytes as the engine will load them.
 fn validate(bytes: &[u8]) -> Result<u64, String> {
-    let pcm = centralino_media::wav::read_pcm(bytes, crate::catalog::MAX_PROMPT).map_err(|e| e.to_string())?;
+    let pcm = centralino_media::wav::read_pcm(bytes, crate::catalog::MAX_PROMPT)
+        .map_err(|e| e.to_string())?;
     if pcm.len() < 160 {
         return Err("shorter than 20 ms: no audio to play".into());
     }
@@ -198,7 +204,14 @@ fn check_content_type(headers: &HeaderMap, accepted: &[&str]) -> ApiResult<()> {
     let Some(ct) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
-    let ct = ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = ct
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if accepted.contains(&ct.as_str()) || ct == "application/octet-stream" {
         Ok(())
     } else {
@@ -234,7 +247,10 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let (lang, name) = checked(&lang, &name)?;
-    check_content_type(&headers, &["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"])?;
+    check_content_type(
+        &headers,
+        &["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"],
+    )?;
     if body.is_empty() {
         return Err(ApiError::unprocessable("empty body: send the WAV file"));
     }
@@ -348,7 +364,10 @@ pub async fn backup(_: Admin, State(api): State<Api>) -> ApiResult<Response> {
     let file = format!("prompts-{}.tar", now.format("%Y%m%d-%H%M%S"));
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/x-tar")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-tar"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&format!("attachment; filename=\"{file}\""))
@@ -370,7 +389,10 @@ pub struct RestoreQuery {
 
 /// An archive entry's `(language, name)`: `[./][prompts/]<lang>/<name>.wav`.
 fn entry_target(name: &str) -> Option<(String, String)> {
-    let mut parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = name
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     if parts.first() == Some(&"prompts") && parts.len() == 3 {
         parts.remove(0);
     }
@@ -399,7 +421,8 @@ pub async fn restore(
     let dir = api.view().prompts_dir.clone();
     let _guard = api.prompt_lock.lock().await;
     let (restored, removed, ignored) = blocking(move || {
-        let entries = tar::read(&body).map_err(|e| ApiError::unprocessable(format!("archive: {e}")))?;
+        let entries =
+            tar::read(&body).map_err(|e| ApiError::unprocessable(format!("archive: {e}")))?;
         let mut wanted = Vec::new();
         let mut ignored = Vec::new();
         for e in entries {

@@ -14,7 +14,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use centralino_cdr::stamp::{self, Stamp};
-use centralino_cdr::{render, CallEvent, CallId, Cdr, EventKind, Outcome, ReportQuery, Resolution, SlaEngine};
+use centralino_cdr::{
+    render, CallEvent, CallId, Cdr, EventKind, Outcome, ReportQuery, Resolution, SlaEngine,
+};
 use centralino_engine::EngineEvent;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -105,14 +107,24 @@ pub async fn cdrs(
     let Query(q) = q?;
     let tz = api.view().time_zone;
     let query = CdrQuery {
-        from: q.from.as_deref().map(|s| parse_instant("from", s, tz, false)).transpose()?,
-        to: q.to.as_deref().map(|s| parse_instant("to", s, tz, true)).transpose()?,
+        from: q
+            .from
+            .as_deref()
+            .map(|s| parse_instant("from", s, tz, false))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .map(|s| parse_instant("to", s, tz, true))
+            .transpose()?,
         service: q.service,
         outcome: q.outcome.as_deref().map(parse_outcome).transpose()?,
         limit: Some(page_limit(q.limit)?),
         offset: q.offset,
     };
-    Ok(Json(api.with_store(move |s| Ok(s.search_cdrs(&query)?)).await?))
+    Ok(Json(
+        api.with_store(move |s| Ok(s.search_cdrs(&query)?)).await?,
+    ))
 }
 
 /// One call: its CDR and its events.
@@ -302,7 +314,9 @@ pub async fn sla_report(
     };
     let view = api.view();
     if let Some(s) = &q.service {
-        if view.services.by_id(s).is_none() && view.contracts.contract_for(&s.as_str().into()).is_none() {
+        if view.services.by_id(s).is_none()
+            && view.contracts.contract_for(&s.as_str().into()).is_none()
+        {
             return Err(ApiError::bad_request(format!("unknown service {s:?}")));
         }
     }
@@ -347,7 +361,10 @@ pub async fn sla_report(
             let mut text = render::json(&report);
             text.push('\n');
             (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 text,
             )
                 .into_response()
@@ -389,7 +406,9 @@ pub async fn disposition(
     };
     if let Some(t) = &d.ticket {
         if t.is_empty() || t.chars().count() > 128 || t.chars().any(char::is_control) {
-            return Err(ApiError::unprocessable("ticket: 1 to 128 printable characters"));
+            return Err(ApiError::unprocessable(
+                "ticket: 1 to 128 printable characters",
+            ));
         }
     }
     // Where the call is: in progress (the CTI tracker) or in the database.
@@ -436,7 +455,10 @@ pub async fn disposition(
         },
     );
     sink.send(SinkMsg::Engine(EngineEvent::Call(ev.clone())));
-    let _ = api.state.live.send(crate::live::LiveEvent::Call(ev.clone()));
+    let _ = api
+        .state
+        .live
+        .send(crate::live::LiveEvent::Call(ev.clone()));
     tracing::info!(call = %id, resolution = resolution.as_str(), by = %caller.name, "disposition set through the API");
     let event: serde_json::Value = serde_json::from_str(&ev.to_json()).unwrap_or_default();
     Ok((
@@ -485,12 +507,22 @@ pub async fn voicemails(
     let query = VoicemailQuery {
         state,
         service: q.service,
-        from: q.from.as_deref().map(|s| parse_instant("from", s, tz, false)).transpose()?,
-        to: q.to.as_deref().map(|s| parse_instant("to", s, tz, true)).transpose()?,
+        from: q
+            .from
+            .as_deref()
+            .map(|s| parse_instant("from", s, tz, false))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .map(|s| parse_instant("to", s, tz, true))
+            .transpose()?,
         limit: Some(page_limit(q.limit)?),
         offset: q.offset,
     };
-    Ok(Json(api.with_store(move |s| Ok(s.voicemails(&query)?)).await?))
+    Ok(Json(
+        api.with_store(move |s| Ok(s.voicemails(&query)?)).await?,
+    ))
 }
 
 async fn find_voicemail(api: &Api, id: &str) -> ApiResult<crate::store::Voicemail> {
@@ -528,7 +560,9 @@ pub async fn voicemail_audio(
     let path = api.state.data_dir.join(rel);
     let bytes = super::error::blocking(move || {
         std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ApiError::not_found("the message's audio file is missing"),
+            std::io::ErrorKind::NotFound => {
+                ApiError::not_found("the message's audio file is missing")
+            }
             _ => ApiError::internal(format!("{}: {e}", path.display())),
         })
     })
@@ -547,7 +581,10 @@ struct VoicemailAction {
 }
 
 fn text_field(what: &str, v: &str, max: usize) -> ApiResult<()> {
-    if v.trim().is_empty() || v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
+    if v.trim().is_empty()
+        || v.chars().count() > max
+        || v.chars().any(|c| c.is_control() && c != '\n')
+    {
         return Err(ApiError::unprocessable(format!(
             "{what}: 1 to {max} printable characters"
         )));
@@ -572,7 +609,9 @@ pub async fn take_voicemail(
 ) -> ApiResult<Json<crate::store::Voicemail>> {
     let a = voicemail_action(&body)?;
     if a.outcome.is_some() {
-        return Err(ApiError::unprocessable("outcome belongs to close, not take"));
+        return Err(ApiError::unprocessable(
+            "outcome belongs to close, not take",
+        ));
     }
     let by = a.by.unwrap_or_else(|| caller.name.clone());
     text_field("by", &by, 128)?;
@@ -687,7 +726,11 @@ pub struct CallbackSearch {
     offset: u32,
 }
 
-async fn all_callbacks(api: &Api, state: Option<String>, service: Option<String>) -> ApiResult<Vec<CallbackView>> {
+async fn all_callbacks(
+    api: &Api,
+    state: Option<String>,
+    service: Option<String>,
+) -> ApiResult<Vec<CallbackView>> {
     let q = CallbackQuery {
         state: None,
         service: None,
@@ -731,10 +774,7 @@ pub async fn callbacks(
     let limit = page_limit(q.limit)? as usize;
     let v = all_callbacks(&api, q.state, q.service).await?;
     Ok(Json(
-        v.into_iter()
-            .skip(q.offset as usize)
-            .take(limit)
-            .collect(),
+        v.into_iter().skip(q.offset as usize).take(limit).collect(),
     ))
 }
 
@@ -764,11 +804,13 @@ pub async fn cancel_callback(
     let key = id.clone();
     let at = api.now().fixed_offset();
     let stored = api
-        .with_store(move |s| match s.cancel_callback(&key, stamp::truncate_ms(at)) {
-            Ok(c) => Ok(Some(c)),
-            Err(crate::store::StoreError::NoSuchCallback { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        })
+        .with_store(
+            move |s| match s.cancel_callback(&key, stamp::truncate_ms(at)) {
+                Ok(c) => Ok(Some(c)),
+                Err(crate::store::StoreError::NoSuchCallback { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        )
         .await;
     let stored = match stored {
         Ok(s) => s,

@@ -127,16 +127,28 @@ pub fn read(archive: &[u8]) -> Result<Vec<Entry>, TarError> {
         let computed: u64 = h
             .iter()
             .enumerate()
-            .map(|(i, b)| if (148..156).contains(&i) { 32 } else { u64::from(*b) })
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u64::from(*b)
+                }
+            })
             .sum();
         if stored != computed {
             return Err(TarError::Checksum { index });
         }
-        let size = usize::try_from(parse_octal(index, "size", &h[124..136])?)
-            .map_err(|_| TarError::Field { index, field: "size" })?;
+        let size = usize::try_from(parse_octal(index, "size", &h[124..136])?).map_err(|_| {
+            TarError::Field {
+                index,
+                field: "size",
+            }
+        })?;
         let data_start = at + BLOCK;
         let data_end = data_start.checked_add(size).ok_or(TarError::Truncated)?;
-        let data = archive.get(data_start..data_end).ok_or(TarError::Truncated)?;
+        let data = archive
+            .get(data_start..data_end)
+            .ok_or(TarError::Truncated)?;
         let mut name = text_of(&h[0..100]);
         if &h[257..262] == b"ustar" {
             let prefix = text_of(&h[345..500]);
@@ -191,7 +203,10 @@ mod tests {
     fn garbage_is_refused_not_a_panic() {
         assert!(read(&[]).unwrap().is_empty());
         assert_eq!(read(&[1u8; 100]), Err(TarError::Truncated));
-        assert!(matches!(read(&[b'x'; 1024]), Err(TarError::Field { .. } | TarError::Checksum { .. })));
+        assert!(matches!(
+            read(&[b'x'; 1024]),
+            Err(TarError::Field { .. } | TarError::Checksum { .. })
+        ));
         let mut bytes = write(&[("it/a.wav".into(), vec![1u8; 1000], 0)]).unwrap();
         bytes.truncate(700);
         assert_eq!(read(&bytes), Err(TarError::Truncated));
@@ -207,11 +222,23 @@ mod tests {
         // `tar` is on every machine this runs on; skip quietly otherwise.
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("p.tar");
-        std::fs::write(&file, write(&[("it/a.wav".into(), b"hello".to_vec(), 0)]).unwrap()).unwrap();
-        let Ok(out) = std::process::Command::new("tar").arg("tf").arg(&file).output() else {
+        std::fs::write(
+            &file,
+            write(&[("it/a.wav".into(), b"hello".to_vec(), 0)]).unwrap(),
+        )
+        .unwrap();
+        let Ok(out) = std::process::Command::new("tar")
+            .arg("tf")
+            .arg(&file)
+            .output()
+        else {
             return;
         };
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "it/a.wav");
         // And we read what it makes.
         let src = dir.path().join("src");

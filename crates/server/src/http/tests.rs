@@ -110,9 +110,8 @@ async fn fixture() -> Fixture {
         .unwrap()
         .with_timezone(&chrono::Utc);
     let origin = Instant::now();
-    let wall_clock: crate::writer::WallClock = Arc::new(move || {
-        start + chrono::Duration::from_std(origin.elapsed()).unwrap_or_default()
-    });
+    let wall_clock: crate::writer::WallClock =
+        Arc::new(move || start + chrono::Duration::from_std(origin.elapsed()).unwrap_or_default());
     let t0 = Instant::now();
     let mut engine = Engine::new(
         centralino_engine::EngineConfig::new("127.0.0.1:5060".parse().unwrap()),
@@ -211,7 +210,13 @@ async fn send(
     let resp = fx.router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     let a = Answer {
         status,
         headers,
@@ -224,8 +229,16 @@ async fn send(
         a.text()
     );
     if a.status.is_client_error() {
-        assert!(a.content_type().starts_with("application/json"), "{method} {uri}: {}", a.content_type());
-        assert!(a.json()["error"].is_string(), "{method} {uri}: {}", a.text());
+        assert!(
+            a.content_type().starts_with("application/json"),
+            "{method} {uri}: {}",
+            a.content_type()
+        );
+        assert!(
+            a.json()["error"].is_string(),
+            "{method} {uri}: {}",
+            a.text()
+        );
     }
     a
 }
@@ -379,32 +392,78 @@ fn call_event(id: &str, mono: u64, kind: EventKind) -> CallEvent {
 
 fn answered_call(id: &str) -> Vec<CallEvent> {
     vec![
-        call_event(id, 0, EventKind::Arrived {
-            service: ServiceId::new("test"),
-            called: "100".into(),
-            caller: Some("0461000001".into()),
-            diverted_from: None,
-            codec: None,
-        }),
-        call_event(id, 3000, EventKind::Queued { queue: QueueId::new("q1") }),
-        call_event(id, 7000, EventKind::Offered { agent: AgentId::new("a1") }),
-        call_event(id, 8000, EventKind::Answered { agent: AgentId::new("a1") }),
-        call_event(id, 60000, EventKind::Ended { ended_by: EndedBy::Caller, ivr_outcome: None }),
+        call_event(
+            id,
+            0,
+            EventKind::Arrived {
+                service: ServiceId::new("test"),
+                called: "100".into(),
+                caller: Some("0461000001".into()),
+                diverted_from: None,
+                codec: None,
+            },
+        ),
+        call_event(
+            id,
+            3000,
+            EventKind::Queued {
+                queue: QueueId::new("q1"),
+            },
+        ),
+        call_event(
+            id,
+            7000,
+            EventKind::Offered {
+                agent: AgentId::new("a1"),
+            },
+        ),
+        call_event(
+            id,
+            8000,
+            EventKind::Answered {
+                agent: AgentId::new("a1"),
+            },
+        ),
+        call_event(
+            id,
+            60000,
+            EventKind::Ended {
+                ended_by: EndedBy::Caller,
+                ivr_outcome: None,
+            },
+        ),
     ]
 }
 
 fn abandoned_call(id: &str) -> Vec<CallEvent> {
     vec![
-        call_event(id, 0, EventKind::Arrived {
-            service: ServiceId::new("test"),
-            called: "100".into(),
-            caller: None,
-            diverted_from: None,
-            codec: None,
-        }),
-        call_event(id, 3000, EventKind::Queued { queue: QueueId::new("q1") }),
+        call_event(
+            id,
+            0,
+            EventKind::Arrived {
+                service: ServiceId::new("test"),
+                called: "100".into(),
+                caller: None,
+                diverted_from: None,
+                codec: None,
+            },
+        ),
+        call_event(
+            id,
+            3000,
+            EventKind::Queued {
+                queue: QueueId::new("q1"),
+            },
+        ),
         call_event(id, 40000, EventKind::Abandoned),
-        call_event(id, 40000, EventKind::Ended { ended_by: EndedBy::Caller, ivr_outcome: None }),
+        call_event(
+            id,
+            40000,
+            EventKind::Ended {
+                ended_by: EndedBy::Caller,
+                ivr_outcome: None,
+            },
+        ),
     ]
 }
 
@@ -449,7 +508,14 @@ async fn every_documented_operation_refuses_a_missing_token_with_401_json() {
                 assert_eq!(a.status, 401, "{method} {uri}: {}", a.text());
                 conforms(template, method, &a);
                 // A wrong token is a 401 too; a wrong scheme as well.
-                let b = send(&fx, &method.to_ascii_uppercase(), &uri, Some("not-a-token-at-all"), None).await;
+                let b = send(
+                    &fx,
+                    &method.to_ascii_uppercase(),
+                    &uri,
+                    Some("not-a-token-at-all"),
+                    None,
+                )
+                .await;
                 assert_eq!(b.status, 401, "{method} {uri}");
                 checked += 1;
             }
@@ -465,7 +531,11 @@ async fn roles_are_enforced_with_403() {
         ("PUT", "/api/agents/a1/status", VIEWER),
         ("POST", "/api/agents/a1/login", VIEWER),
         ("GET", "/api/cdrs", AGENT),
-        ("GET", "/api/cdrs/export?from=2026-11-01&to=2026-11-30", AGENT),
+        (
+            "GET",
+            "/api/cdrs/export?from=2026-11-01&to=2026-11-30",
+            AGENT,
+        ),
         ("POST", "/api/callbacks/cb-1/cancel", AGENT),
         ("GET", "/api/voicemails", VIEWER),
         ("GET", "/api/events", VIEWER),
@@ -490,7 +560,14 @@ async fn public_pages_openapi_and_json_errors_for_unknown_routes() {
     assert_eq!(a.json()["status"], "ok");
     let a = send(&fx, "GET", "/api/openapi.json", None, None).await;
     assert_eq!(a.json()["openapi"], "3.0.3");
-    for page in ["/wallboard/", "/wallboard/report.html", "/wallboard/app.js", "/wallboard/report.js", "/wallboard/common.js", "/wallboard/style.css"] {
+    for page in [
+        "/wallboard/",
+        "/wallboard/report.html",
+        "/wallboard/app.js",
+        "/wallboard/report.js",
+        "/wallboard/common.js",
+        "/wallboard/style.css",
+    ] {
         let a = send(&fx, "GET", page, None, None).await;
         assert_eq!(a.status, 200, "{page}");
         assert!(a.headers.contains_key("content-security-policy"));
@@ -514,10 +591,15 @@ async fn the_openapi_document_covers_the_router() {
     let src = include_str!("mod.rs");
     let mut routes = 0;
     for line in src.lines() {
-        let Some(rest) = line.trim().strip_prefix(".route(\"") else { continue };
+        let Some(rest) = line.trim().strip_prefix(".route(\"") else {
+            continue;
+        };
         let path = rest.split('"').next().unwrap();
         if path.starts_with("/api/") || path == "/metrics" {
-            assert!(spec["paths"][path].is_object(), "{path} is not in the OpenAPI document");
+            assert!(
+                spec["paths"][path].is_object(),
+                "{path} is not in the OpenAPI document"
+            );
             routes += 1;
         }
     }
@@ -527,32 +609,158 @@ async fn the_openapi_document_covers_the_router() {
 #[tokio::test]
 async fn queues_agents_calls_and_status_changes() {
     let fx = fixture().await;
-    let a = expect(&fx, "GET", "/api/queues", "/api/queues", Some(VIEWER), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/queues",
+        "/api/queues",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()[0]["id"], "q1");
     assert_eq!(a.json()[0]["agents"], 2);
-    expect(&fx, "GET", "/api/queues/q1", "/api/queues/{id}", Some(VIEWER), None, 200).await;
-    expect(&fx, "GET", "/api/queues/nope", "/api/queues/{id}", Some(VIEWER), None, 404).await;
-    let a = expect(&fx, "GET", "/api/agents", "/api/agents", Some(VIEWER), None, 200).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/queues/q1",
+        "/api/queues/{id}",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/queues/nope",
+        "/api/queues/{id}",
+        Some(VIEWER),
+        None,
+        404,
+    )
+    .await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/agents",
+        "/api/agents",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()[0]["status"], "logged_out");
     assert_eq!(a.json()[0]["queues"], json!(["q1"]));
-    expect(&fx, "GET", "/api/agents/a2", "/api/agents/{id}", Some(VIEWER), None, 200).await;
-    expect(&fx, "GET", "/api/agents/zz", "/api/agents/{id}", Some(VIEWER), None, 404).await;
-    expect(&fx, "GET", "/api/calls", "/api/calls", Some(VIEWER), None, 200).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/agents/a2",
+        "/api/agents/{id}",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/agents/zz",
+        "/api/agents/{id}",
+        Some(VIEWER),
+        None,
+        404,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/calls",
+        "/api/calls",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
 
     // login, break with a reason, back, logout.
-    let a = expect(&fx, "POST", "/api/agents/a1/login", "/api/agents/{id}/login", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/login",
+        "/api/agents/{id}/login",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["status"], "available");
-    let a = expect(&fx, "POST", "/api/agents/a1/break", "/api/agents/{id}/break", Some(AGENT), json_body(json!({"reason": "pranzo"})), 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/break",
+        "/api/agents/{id}/break",
+        Some(AGENT),
+        json_body(json!({"reason": "pranzo"})),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["status"], "on_break");
     assert_eq!(a.json()["break_reason"], "pranzo");
-    let a = expect(&fx, "POST", "/api/agents/a1/back", "/api/agents/{id}/back", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/back",
+        "/api/agents/{id}/back",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["status"], "available");
-    expect(&fx, "POST", "/api/agents/a1/back", "/api/agents/{id}/back", Some(AGENT), None, 409).await;
-    let a = expect(&fx, "POST", "/api/agents/a1/break", "/api/agents/{id}/break", Some(AGENT), None, 200).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/back",
+        "/api/agents/{id}/back",
+        Some(AGENT),
+        None,
+        409,
+    )
+    .await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/break",
+        "/api/agents/{id}/break",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["break_reason"], "requested");
-    let a = expect(&fx, "POST", "/api/agents/a1/logout", "/api/agents/{id}/logout", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/logout",
+        "/api/agents/{id}/logout",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["status"], "logged_out");
-    let a = expect(&fx, "PUT", "/api/agents/a2/status", "/api/agents/{id}/status", Some(SUPERVISOR), json_body(json!({"status": "on_break", "reason": "formazione"})), 200).await;
+    let a = expect(
+        &fx,
+        "PUT",
+        "/api/agents/a2/status",
+        "/api/agents/{id}/status",
+        Some(SUPERVISOR),
+        json_body(json!({"status": "on_break", "reason": "formazione"})),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["break_reason"], "formazione");
     // The snapshot follows.
     eventually("the snapshot", || async {
@@ -560,22 +768,112 @@ async fn queues_agents_calls_and_status_changes() {
         a.json()["status"] == "on_break"
     })
     .await;
-    expect(&fx, "POST", "/api/agents/zz/login", "/api/agents/{id}/login", Some(AGENT), None, 404).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/zz/login",
+        "/api/agents/{id}/login",
+        Some(AGENT),
+        None,
+        404,
+    )
+    .await;
     // An agent token bound to a1 acts for a1 only.
-    expect(&fx, "POST", "/api/agents/a1/login", "/api/agents/{id}/login", Some(AGENT_A1), None, 200).await;
-    expect(&fx, "POST", "/api/agents/a2/login", "/api/agents/{id}/login", Some(AGENT_A1), None, 403).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/login",
+        "/api/agents/{id}/login",
+        Some(AGENT_A1),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/a2/login",
+        "/api/agents/{id}/login",
+        Some(AGENT_A1),
+        None,
+        403,
+    )
+    .await;
 
     // Malformed bodies: 4xx JSON, never 500.
     let t = "/api/agents/{id}/status";
     let u = "/api/agents/a1/status";
-    expect(&fx, "PUT", u, t, Some(AGENT), json_body(json!({"status": "dancing"})), 422).await;
-    expect(&fx, "PUT", u, t, Some(AGENT), json_body(json!({"nope": 1})), 422).await;
-    expect(&fx, "PUT", u, t, Some(AGENT), json_body(json!({"status": "on_break", "reason": ""})), 422).await;
-    expect(&fx, "PUT", u, t, Some(AGENT), Some(("application/json", b"{not json".to_vec())), 400).await;
-    expect(&fx, "PUT", u, t, Some(AGENT), Some(("text/plain", b"available".to_vec())), 415).await;
+    expect(
+        &fx,
+        "PUT",
+        u,
+        t,
+        Some(AGENT),
+        json_body(json!({"status": "dancing"})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        u,
+        t,
+        Some(AGENT),
+        json_body(json!({"nope": 1})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        u,
+        t,
+        Some(AGENT),
+        json_body(json!({"status": "on_break", "reason": ""})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        u,
+        t,
+        Some(AGENT),
+        Some(("application/json", b"{not json".to_vec())),
+        400,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        u,
+        t,
+        Some(AGENT),
+        Some(("text/plain", b"available".to_vec())),
+        415,
+    )
+    .await;
     expect(&fx, "PUT", u, t, Some(AGENT), None, 415).await;
-    expect(&fx, "POST", "/api/agents/a1/break", "/api/agents/{id}/break", Some(AGENT), json_body(json!({"reason": "x".repeat(65)})), 422).await;
-    expect(&fx, "POST", "/api/agents/a1/break", "/api/agents/{id}/break", Some(AGENT), Some(("application/json", b"[1,2".to_vec())), 422).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/break",
+        "/api/agents/{id}/break",
+        Some(AGENT),
+        json_body(json!({"reason": "x".repeat(65)})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/agents/a1/break",
+        "/api/agents/{id}/break",
+        Some(AGENT),
+        Some(("application/json", b"[1,2".to_vec())),
+        422,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -586,39 +884,142 @@ async fn cdrs_search_get_export_and_disposition() {
     stored_cdrs(&fx, 2).await;
     // Let the writer finish the batch (the CDRs are final).
     eventually("finished CDRs", || async {
-        let a = send(&fx, "GET", "/api/cdrs?outcome=in_progress", Some(SUPERVISOR), None).await;
+        let a = send(
+            &fx,
+            "GET",
+            "/api/cdrs?outcome=in_progress",
+            Some(SUPERVISOR),
+            None,
+        )
+        .await;
         a.json().as_array().is_some_and(|v| v.is_empty())
     })
     .await;
-    let a = expect(&fx, "GET", "/api/cdrs", "/api/cdrs", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs",
+        "/api/cdrs",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json().as_array().unwrap().len(), 2);
-    let a = expect(&fx, "GET", "/api/cdrs?outcome=answered&service=test&from=2026-11-23&to=2026-11-23&limit=10", "/api/cdrs", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs?outcome=answered&service=test&from=2026-11-23&to=2026-11-23&limit=10",
+        "/api/cdrs",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()[0]["call_id"], "c-1");
     assert_eq!(a.json().as_array().unwrap().len(), 1);
-    let a = expect(&fx, "GET", "/api/cdrs?from=2026-11-24T00:00:00%2B01:00", "/api/cdrs", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs?from=2026-11-24T00:00:00%2B01:00",
+        "/api/cdrs",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert!(a.json().as_array().unwrap().is_empty());
-    for bad in ["/api/cdrs?outcome=nope", "/api/cdrs?from=yesterday", "/api/cdrs?limit=0", "/api/cdrs?limit=5000", "/api/cdrs?limit=x", "/api/cdrs?bogus=1"] {
+    for bad in [
+        "/api/cdrs?outcome=nope",
+        "/api/cdrs?from=yesterday",
+        "/api/cdrs?limit=0",
+        "/api/cdrs?limit=5000",
+        "/api/cdrs?limit=x",
+        "/api/cdrs?bogus=1",
+    ] {
         expect(&fx, "GET", bad, "/api/cdrs", Some(SUPERVISOR), None, 400).await;
     }
-    let a = expect(&fx, "GET", "/api/cdrs/c-1", "/api/cdrs/{id}", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs/c-1",
+        "/api/cdrs/{id}",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["cdr"]["outcome"], "answered");
     assert_eq!(a.json()["events"].as_array().unwrap().len(), 5);
-    expect(&fx, "GET", "/api/cdrs/nope", "/api/cdrs/{id}", Some(SUPERVISOR), None, 404).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/cdrs/nope",
+        "/api/cdrs/{id}",
+        Some(SUPERVISOR),
+        None,
+        404,
+    )
+    .await;
 
-    let a = expect(&fx, "GET", "/api/cdrs/export?from=2026-11-01&to=2026-11-30", "/api/cdrs/export", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs/export?from=2026-11-01&to=2026-11-30",
+        "/api/cdrs/export",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert!(a.content_type().starts_with("application/x-ndjson"));
     assert_eq!(a.text().lines().count(), 2);
-    assert!(a.headers["content-disposition"].to_str().unwrap().contains("cdr-2026-11-01-2026-11-30.jsonl"));
-    let a = expect(&fx, "GET", "/api/cdrs/export?from=2026-11-01&to=2026-11-30&format=csv", "/api/cdrs/export", Some(SUPERVISOR), None, 200).await;
+    assert!(a.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("cdr-2026-11-01-2026-11-30.jsonl"));
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/cdrs/export?from=2026-11-01&to=2026-11-30&format=csv",
+        "/api/cdrs/export",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert!(a.text().starts_with("call_id,"), "{}", a.text());
     assert_eq!(a.text().lines().count(), 3);
-    for bad in ["/api/cdrs/export?from=2026-11-30&to=2026-11-01", "/api/cdrs/export?from=x&to=2026-11-01", "/api/cdrs/export?to=2026-11-01", "/api/cdrs/export?from=2026-11-01&to=2026-11-30&format=xml"] {
-        expect(&fx, "GET", bad, "/api/cdrs/export", Some(SUPERVISOR), None, 400).await;
+    for bad in [
+        "/api/cdrs/export?from=2026-11-30&to=2026-11-01",
+        "/api/cdrs/export?from=x&to=2026-11-01",
+        "/api/cdrs/export?to=2026-11-01",
+        "/api/cdrs/export?from=2026-11-01&to=2026-11-30&format=xml",
+    ] {
+        expect(
+            &fx,
+            "GET",
+            bad,
+            "/api/cdrs/export",
+            Some(SUPERVISOR),
+            None,
+            400,
+        )
+        .await;
     }
 
     // Disposition: Q comes from it.
     let t = "/api/calls/{id}/disposition";
-    let a = expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT), json_body(json!({"resolution": "escalated", "ticket": "CRM-42"})), 202).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({"resolution": "escalated", "ticket": "CRM-42"})),
+        202,
+    )
+    .await;
     assert_eq!(a.json()["event"]["type"], "resolution_set");
     eventually("the resolution in the CDR", || async {
         let a = send(&fx, "GET", "/api/cdrs/c-1", Some(SUPERVISOR), None).await;
@@ -626,17 +1027,92 @@ async fn cdrs_search_get_export_and_disposition() {
     })
     .await;
     let a = send(&fx, "GET", "/api/cdrs/c-1", Some(SUPERVISOR), None).await;
-    assert_eq!(a.json()["events"].as_array().unwrap().last().unwrap()["ticket"], "CRM-42");
-    expect(&fx, "POST", "/api/calls/c-2/disposition", t, Some(AGENT), json_body(json!({"resolution": "resolved"})), 409).await;
-    expect(&fx, "POST", "/api/calls/c-9/disposition", t, Some(AGENT), json_body(json!({"resolution": "resolved"})), 404).await;
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT), json_body(json!({"resolution": "maybe"})), 422).await;
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT), json_body(json!({"resolution": "resolved", "ticket": ""})), 422).await;
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT), json_body(json!({})), 422).await;
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT), Some(("application/json", b"nope".to_vec())), 400).await;
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(VIEWER), json_body(json!({"resolution": "resolved"})), 403).await;
+    assert_eq!(
+        a.json()["events"].as_array().unwrap().last().unwrap()["ticket"],
+        "CRM-42"
+    );
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-2/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({"resolution": "resolved"})),
+        409,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-9/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({"resolution": "resolved"})),
+        404,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({"resolution": "maybe"})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({"resolution": "resolved", "ticket": ""})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT),
+        json_body(json!({})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT),
+        Some(("application/json", b"nope".to_vec())),
+        400,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(VIEWER),
+        json_body(json!({"resolution": "resolved"})),
+        403,
+    )
+    .await;
     // a1 answered it: a token bound to a1 may, one bound elsewhere may not
     // (only a1 is bound here, so check the positive case).
-    expect(&fx, "POST", "/api/calls/c-1/disposition", t, Some(AGENT_A1), json_body(json!({"resolution": "resolved"})), 202).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/calls/c-1/disposition",
+        t,
+        Some(AGENT_A1),
+        json_body(json!({"resolution": "resolved"})),
+        202,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -647,24 +1123,78 @@ async fn sla_report_wallboard_and_today_curve() {
     stored_cdrs(&fx, 2).await;
     let t = "/api/reports/sla";
     eventually("the report", || async {
-        let a = send(&fx, "GET", "/api/reports/sla?from=2026-11-01&to=2026-11-30", Some(VIEWER), None).await;
+        let a = send(
+            &fx,
+            "GET",
+            "/api/reports/sla?from=2026-11-01&to=2026-11-30",
+            Some(VIEWER),
+            None,
+        )
+        .await;
         a.json()["services"][0]["offered"] == 2
     })
     .await;
-    let a = expect(&fx, "GET", "/api/reports/sla?from=2026-11-01&to=2026-11-30&group_by=week", t, Some(VIEWER), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/reports/sla?from=2026-11-01&to=2026-11-30&group_by=week",
+        t,
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     let r = a.json();
     assert_eq!(r["services"][0]["service"], "test");
     assert_eq!(r["services"][0]["answered"], 1);
     assert_eq!(r["services"][0]["abandoned"], 1);
-    assert!(r["services"][0]["checks"].as_array().unwrap().iter().any(|c| c["sla"] == "p" && c["met"] == false));
+    assert!(r["services"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["sla"] == "p" && c["met"] == false));
     // The same JSON as `centralino sla --format json`.
-    assert!(a.text().starts_with("{\n  \"from\": \"2026-11-01\""), "{}", a.text());
-    let a = expect(&fx, "GET", "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=csv", t, Some(VIEWER), None, 200).await;
+    assert!(
+        a.text().starts_with("{\n  \"from\": \"2026-11-01\""),
+        "{}",
+        a.text()
+    );
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=csv",
+        t,
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     assert!(a.content_type().starts_with("text/csv"));
     assert!(a.text().contains("test"));
-    let a = expect(&fx, "GET", "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=csv&part=checks", t, Some(VIEWER), None, 200).await;
-    assert!(a.headers["content-disposition"].to_str().unwrap().contains("checks"));
-    let a = expect(&fx, "GET", "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=xlsx", t, Some(VIEWER), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=csv&part=checks",
+        t,
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
+    assert!(a.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("checks"));
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/reports/sla?from=2026-11-01&to=2026-11-30&format=xlsx",
+        t,
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(&a.body[..2], b"PK", "an XLSX is a zip");
     for bad in [
         "/api/reports/sla?from=2026-11-30&to=2026-11-01",
@@ -678,7 +1208,16 @@ async fn sla_report_wallboard_and_today_curve() {
         expect(&fx, "GET", bad, t, Some(VIEWER), None, 400).await;
     }
 
-    let a = expect(&fx, "GET", "/api/wallboard", "/api/wallboard", Some(VIEWER), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/wallboard",
+        "/api/wallboard",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     let wb = a.json();
     assert_eq!(wb["date"], "2026-11-23");
     assert_eq!(wb["queues"][0]["id"], "q1");
@@ -688,7 +1227,16 @@ async fn sla_report_wallboard_and_today_curve() {
     assert_eq!(wb["queues"][0]["breached"], true, "P is 50 % today");
     assert_eq!(wb["agents"][0]["calls_today"], 1);
     assert_eq!(wb["services"][0]["breached"], true);
-    let a = expect(&fx, "GET", "/api/stats/today", "/api/stats/today", Some(VIEWER), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/stats/today",
+        "/api/stats/today",
+        Some(VIEWER),
+        None,
+        200,
+    )
+    .await;
     let c = a.json();
     assert_eq!(c["total"].as_array().unwrap().len(), 48);
     assert_eq!(c["total"][18]["time"], "09:00");
@@ -708,7 +1256,10 @@ async fn sla_report_wallboard_and_today_curve() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let mut body = resp.into_body();
     let mut text = String::new();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -721,14 +1272,25 @@ async fn sla_report_wallboard_and_today_curve() {
     }
     assert!(text.matches("event: wallboard").count() >= 2, "{text}");
     for bad in ["interval=0", "interval=99999", "interval=x", "nope=1"] {
-        let a = send(&fx, "GET", &format!("/api/wallboard/stream?{bad}"), Some(VIEWER), None).await;
+        let a = send(
+            &fx,
+            "GET",
+            &format!("/api/wallboard/stream?{bad}"),
+            Some(VIEWER),
+            None,
+        )
+        .await;
         assert_eq!(a.status, 400, "{bad}");
     }
     // The browser form of the token.
     let a = fx
         .router
         .clone()
-        .oneshot(Request::get(format!("/api/wallboard/stream?access_token={VIEWER}")).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(format!("/api/wallboard/stream?access_token={VIEWER}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(a.status(), 200);
@@ -758,34 +1320,182 @@ async fn voicemails_list_audio_take_close() {
         }
         b.commit().unwrap();
     }
-    let a = expect(&fx, "GET", "/api/voicemails", "/api/voicemails", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/voicemails",
+        "/api/voicemails",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json().as_array().unwrap().len(), 2);
-    let a = expect(&fx, "GET", "/api/voicemails?state=new&service=test&from=2026-11-23&limit=1", "/api/voicemails", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/voicemails?state=new&service=test&from=2026-11-23&limit=1",
+        "/api/voicemails",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json().as_array().unwrap().len(), 1);
-    expect(&fx, "GET", "/api/voicemails?state=lost", "/api/voicemails", Some(AGENT), None, 400).await;
-    expect(&fx, "GET", "/api/voicemails/vm-1", "/api/voicemails/{id}", Some(AGENT), None, 200).await;
-    expect(&fx, "GET", "/api/voicemails/zz", "/api/voicemails/{id}", Some(AGENT), None, 404).await;
-    let a = expect(&fx, "GET", "/api/voicemails/vm-1/audio", "/api/voicemails/{id}/audio", Some(AGENT), None, 200).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/voicemails?state=lost",
+        "/api/voicemails",
+        Some(AGENT),
+        None,
+        400,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/voicemails/vm-1",
+        "/api/voicemails/{id}",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/voicemails/zz",
+        "/api/voicemails/{id}",
+        Some(AGENT),
+        None,
+        404,
+    )
+    .await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/voicemails/vm-1/audio",
+        "/api/voicemails/{id}/audio",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(&a.body[..4], b"RIFF");
-    expect(&fx, "GET", "/api/voicemails/vm-2/audio", "/api/voicemails/{id}/audio", Some(AGENT), None, 404).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/voicemails/vm-2/audio",
+        "/api/voicemails/{id}/audio",
+        Some(AGENT),
+        None,
+        404,
+    )
+    .await;
 
     let t = "/api/voicemails/{id}/take";
-    let a = expect(&fx, "POST", "/api/voicemails/vm-1/take", t, Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/take",
+        t,
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["state"], "taken");
     assert_eq!(a.json()["taken_by"], "crm");
-    expect(&fx, "POST", "/api/voicemails/vm-1/take", t, Some(AGENT), None, 409).await;
-    expect(&fx, "POST", "/api/voicemails/zz/take", t, Some(AGENT), None, 404).await;
-    expect(&fx, "POST", "/api/voicemails/vm-2/take", t, Some(AGENT), json_body(json!({"by": ""})), 422).await;
-    expect(&fx, "POST", "/api/voicemails/vm-2/take", t, Some(AGENT), json_body(json!({"who": "x"})), 422).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/take",
+        t,
+        Some(AGENT),
+        None,
+        409,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/zz/take",
+        t,
+        Some(AGENT),
+        None,
+        404,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-2/take",
+        t,
+        Some(AGENT),
+        json_body(json!({"by": ""})),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-2/take",
+        t,
+        Some(AGENT),
+        json_body(json!({"who": "x"})),
+        422,
+    )
+    .await;
     let c = "/api/voicemails/{id}/close";
-    expect(&fx, "POST", "/api/voicemails/vm-1/close", c, Some(AGENT), None, 422).await;
-    expect(&fx, "POST", "/api/voicemails/vm-1/close", c, Some(AGENT), Some(("application/json", b"{".to_vec())), 422).await;
-    let a = expect(&fx, "POST", "/api/voicemails/vm-1/close", c, Some(AGENT), json_body(json!({"outcome": "richiamato, risolto", "by": "Mario"})), 200).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/close",
+        c,
+        Some(AGENT),
+        None,
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/close",
+        c,
+        Some(AGENT),
+        Some(("application/json", b"{".to_vec())),
+        422,
+    )
+    .await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/close",
+        c,
+        Some(AGENT),
+        json_body(json!({"outcome": "richiamato, risolto", "by": "Mario"})),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["state"], "closed");
     assert_eq!(a.json()["closed_by"], "Mario");
-    expect(&fx, "POST", "/api/voicemails/vm-1/close", c, Some(AGENT), json_body(json!({"outcome": "again"})), 409).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/voicemails/vm-1/close",
+        c,
+        Some(AGENT),
+        json_body(json!({"outcome": "again"})),
+        409,
+    )
+    .await;
     let a = send(&fx, "GET", "/metrics", Some(VIEWER), None).await;
-    assert!(a.text().contains("centralino_voicemails_pending 1"), "{}", a.text());
+    assert!(
+        a.text().contains("centralino_voicemails_pending 1"),
+        "{}",
+        a.text()
+    );
 }
 
 #[tokio::test]
@@ -811,23 +1521,95 @@ async fn callbacks_list_and_cancel() {
             .unwrap();
         }
     }
-    let a = expect(&fx, "GET", "/api/callbacks", "/api/callbacks", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/callbacks",
+        "/api/callbacks",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json().as_array().unwrap().len(), 2);
-    let a = expect(&fx, "GET", "/api/callbacks?state=waiting", "/api/callbacks", Some(AGENT), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/callbacks?state=waiting",
+        "/api/callbacks",
+        Some(AGENT),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json().as_array().unwrap().len(), 1);
-    expect(&fx, "GET", "/api/callbacks?limit=-1", "/api/callbacks", Some(AGENT), None, 400).await;
+    expect(
+        &fx,
+        "GET",
+        "/api/callbacks?limit=-1",
+        "/api/callbacks",
+        Some(AGENT),
+        None,
+        400,
+    )
+    .await;
     let t = "/api/callbacks/{id}/cancel";
-    let a = expect(&fx, "POST", "/api/callbacks/cb-1/cancel", t, Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/callbacks/cb-1/cancel",
+        t,
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["state"], "cancelled");
-    expect(&fx, "POST", "/api/callbacks/cb-1/cancel", t, Some(SUPERVISOR), None, 409).await;
-    expect(&fx, "POST", "/api/callbacks/cb-2/cancel", t, Some(SUPERVISOR), None, 409).await;
-    expect(&fx, "POST", "/api/callbacks/cb-9/cancel", t, Some(SUPERVISOR), None, 404).await;
+    expect(
+        &fx,
+        "POST",
+        "/api/callbacks/cb-1/cancel",
+        t,
+        Some(SUPERVISOR),
+        None,
+        409,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/callbacks/cb-2/cancel",
+        t,
+        Some(SUPERVISOR),
+        None,
+        409,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/callbacks/cb-9/cancel",
+        t,
+        Some(SUPERVISOR),
+        None,
+        404,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn prompts_upload_download_delete_backup_restore() {
     let fx = fixture().await;
-    let a = expect(&fx, "GET", "/api/prompts", "/api/prompts", Some(SUPERVISOR), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/prompts",
+        "/api/prompts",
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
     let list = a.json();
     let welcome = list
         .as_array()
@@ -839,24 +1621,98 @@ async fn prompts_upload_download_delete_backup_restore() {
     assert_eq!(welcome["valid"], true);
     assert_eq!(welcome["referenced_by"], json!(["services.test"]));
     let t = "/api/prompts/{lang}/{name}";
-    let a = expect(&fx, "GET", "/api/prompts/it/td-benvenuto", t, Some(SUPERVISOR), None, 200).await;
-    assert_eq!(a.body, std::fs::read(fx.prompts().join("it/td-benvenuto.wav")).unwrap());
-    expect(&fx, "GET", "/api/prompts/it/nope", t, Some(SUPERVISOR), None, 404).await;
-    expect(&fx, "GET", "/api/prompts/it/bad%20name", t, Some(SUPERVISOR), None, 400).await;
-    expect(&fx, "GET", "/api/prompts/..%2F..%2Fetc/passwd", t, Some(SUPERVISOR), None, 400).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/prompts/it/td-benvenuto",
+        t,
+        Some(SUPERVISOR),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        a.body,
+        std::fs::read(fx.prompts().join("it/td-benvenuto.wav")).unwrap()
+    );
+    expect(
+        &fx,
+        "GET",
+        "/api/prompts/it/nope",
+        t,
+        Some(SUPERVISOR),
+        None,
+        404,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/prompts/it/bad%20name",
+        t,
+        Some(SUPERVISOR),
+        None,
+        400,
+    )
+    .await;
+    expect(
+        &fx,
+        "GET",
+        "/api/prompts/..%2F..%2Fetc/passwd",
+        t,
+        Some(SUPERVISOR),
+        None,
+        400,
+    )
+    .await;
 
     // Upload: a new prompt, then a replacement of a used one.
     let new = wav(4000, 300.0);
-    let a = expect(&fx, "PUT", "/api/prompts/it/annuncio-nuovo", t, Some(ADMIN), Some(("audio/wav", new.clone())), 201).await;
+    let a = expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/annuncio-nuovo",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", new.clone())),
+        201,
+    )
+    .await;
     assert_eq!(a.json()["duration_ms"], 500);
     assert_eq!(a.json()["reload"]["ok"], true);
-    assert_eq!(std::fs::read(fx.prompts().join("it/annuncio-nuovo.wav")).unwrap(), new);
-    let a = expect(&fx, "PUT", "/api/prompts/it/td-benvenuto.wav", t, Some(ADMIN), Some(("audio/wav", wav(8000, 500.0))), 200).await;
+    assert_eq!(
+        std::fs::read(fx.prompts().join("it/annuncio-nuovo.wav")).unwrap(),
+        new
+    );
+    let a = expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/td-benvenuto.wav",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", wav(8000, 500.0))),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["created"], false);
     // Refused: not a WAV, stereo 44.1 kHz, empty, too short, wrong type.
-    expect(&fx, "PUT", "/api/prompts/it/x", t, Some(ADMIN), Some(("audio/wav", b"hello".to_vec())), 422).await;
+    expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/x",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", b"hello".to_vec())),
+        422,
+    )
+    .await;
     let stereo = {
-        let spec = hound::WavSpec { channels: 2, sample_rate: 44100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 44100,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
         let mut cur = std::io::Cursor::new(Vec::new());
         let mut w = hound::WavWriter::new(&mut cur, spec).unwrap();
         for _ in 0..8820 {
@@ -865,49 +1721,231 @@ async fn prompts_upload_download_delete_backup_restore() {
         w.finalize().unwrap();
         cur.into_inner()
     };
-    let a = expect(&fx, "PUT", "/api/prompts/it/x", t, Some(ADMIN), Some(("audio/wav", stereo)), 422).await;
-    assert!(a.json()["error"].as_str().unwrap().contains("8000 Hz"), "{}", a.text());
-    expect(&fx, "PUT", "/api/prompts/it/x", t, Some(ADMIN), Some(("audio/wav", Vec::new())), 422).await;
-    expect(&fx, "PUT", "/api/prompts/it/x", t, Some(ADMIN), Some(("audio/wav", wav(10, 300.0))), 422).await;
-    expect(&fx, "PUT", "/api/prompts/it/x", t, Some(ADMIN), Some(("application/json", new.clone())), 415).await;
-    expect(&fx, "PUT", "/api/prompts/i%20t/x", t, Some(ADMIN), Some(("audio/wav", new.clone())), 400).await;
+    let a = expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/x",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", stereo)),
+        422,
+    )
+    .await;
+    assert!(
+        a.json()["error"].as_str().unwrap().contains("8000 Hz"),
+        "{}",
+        a.text()
+    );
+    expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/x",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", Vec::new())),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/x",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", wav(10, 300.0))),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        "/api/prompts/it/x",
+        t,
+        Some(ADMIN),
+        Some(("application/json", new.clone())),
+        415,
+    )
+    .await;
+    expect(
+        &fx,
+        "PUT",
+        "/api/prompts/i%20t/x",
+        t,
+        Some(ADMIN),
+        Some(("audio/wav", new.clone())),
+        400,
+    )
+    .await;
     assert!(!fx.prompts().join("it/x.wav").exists());
 
     // Delete: a used prompt needs force.
-    expect(&fx, "DELETE", "/api/prompts/it/td-benvenuto", t, Some(ADMIN), None, 409).await;
-    expect(&fx, "DELETE", "/api/prompts/it/annuncio-nuovo?force=maybe", t, Some(ADMIN), None, 400).await;
-    let a = expect(&fx, "DELETE", "/api/prompts/it/annuncio-nuovo", t, Some(ADMIN), None, 200).await;
+    expect(
+        &fx,
+        "DELETE",
+        "/api/prompts/it/td-benvenuto",
+        t,
+        Some(ADMIN),
+        None,
+        409,
+    )
+    .await;
+    expect(
+        &fx,
+        "DELETE",
+        "/api/prompts/it/annuncio-nuovo?force=maybe",
+        t,
+        Some(ADMIN),
+        None,
+        400,
+    )
+    .await;
+    let a = expect(
+        &fx,
+        "DELETE",
+        "/api/prompts/it/annuncio-nuovo",
+        t,
+        Some(ADMIN),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["reload"]["ok"], true);
-    expect(&fx, "DELETE", "/api/prompts/it/annuncio-nuovo", t, Some(ADMIN), None, 404).await;
+    expect(
+        &fx,
+        "DELETE",
+        "/api/prompts/it/annuncio-nuovo",
+        t,
+        Some(ADMIN),
+        None,
+        404,
+    )
+    .await;
 
     // Backup → delete (forced: the reload is refused, the running prompts
     // stay) → restore → back, and the reload works again.
-    let a = expect(&fx, "GET", "/api/prompts/backup", "/api/prompts/backup", Some(ADMIN), None, 200).await;
+    let a = expect(
+        &fx,
+        "GET",
+        "/api/prompts/backup",
+        "/api/prompts/backup",
+        Some(ADMIN),
+        None,
+        200,
+    )
+    .await;
     let archive = a.body.clone();
     let entries = tar::read(&archive).unwrap();
     let n = entries.len();
     assert!(n > 30, "{n} prompts");
-    let a = expect(&fx, "DELETE", "/api/prompts/it/td-benvenuto?force=true", t, Some(ADMIN), None, 200).await;
+    let a = expect(
+        &fx,
+        "DELETE",
+        "/api/prompts/it/td-benvenuto?force=true",
+        t,
+        Some(ADMIN),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(a.json()["reload"]["ok"], false);
-    assert!(a.json()["reload"]["errors"][0].as_str().unwrap().contains("td-benvenuto"));
+    assert!(a.json()["reload"]["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("td-benvenuto"));
     let r = "/api/prompts/restore";
-    let a = expect(&fx, "POST", r, r, Some(ADMIN), Some(("application/x-tar", archive.clone())), 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", archive.clone())),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["restored"], n);
     assert_eq!(a.json()["reload"]["ok"], true);
     assert!(fx.prompts().join("it/td-benvenuto.wav").exists());
     // Bad archives change nothing.
-    expect(&fx, "POST", r, r, Some(ADMIN), Some(("application/x-tar", b"garbage".to_vec())), 422).await;
-    expect(&fx, "POST", r, r, Some(ADMIN), Some(("application/x-tar", tar::write(&[]).unwrap())), 422).await;
-    let bad = tar::write(&[("it/ok.wav".into(), wav(800, 300.0), 0), ("it/bad.wav".into(), b"nope".to_vec(), 0)]).unwrap();
-    expect(&fx, "POST", r, r, Some(ADMIN), Some(("application/x-tar", bad)), 422).await;
+    expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", b"garbage".to_vec())),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", tar::write(&[]).unwrap())),
+        422,
+    )
+    .await;
+    let bad = tar::write(&[
+        ("it/ok.wav".into(), wav(800, 300.0), 0),
+        ("it/bad.wav".into(), b"nope".to_vec(), 0),
+    ])
+    .unwrap();
+    expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", bad)),
+        422,
+    )
+    .await;
     assert!(!fx.prompts().join("it/ok.wav").exists(), "all or nothing");
     let evil = tar::write(&[("../evil.wav".into(), wav(800, 300.0), 0)]).unwrap();
-    expect(&fx, "POST", r, r, Some(ADMIN), Some(("application/x-tar", evil)), 422).await;
-    expect(&fx, "POST", r, r, Some(ADMIN), Some(("text/plain", archive.clone())), 415).await;
-    expect(&fx, "POST", "/api/prompts/restore?replace=2", r, Some(ADMIN), Some(("application/x-tar", archive.clone())), 400).await;
+    expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", evil)),
+        422,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        r,
+        r,
+        Some(ADMIN),
+        Some(("text/plain", archive.clone())),
+        415,
+    )
+    .await;
+    expect(
+        &fx,
+        "POST",
+        "/api/prompts/restore?replace=2",
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", archive.clone())),
+        400,
+    )
+    .await;
     // replace=true removes what the archive does not hold.
     std::fs::write(fx.prompts().join("it/extra.wav"), wav(800, 300.0)).unwrap();
-    let a = expect(&fx, "POST", "/api/prompts/restore?replace=true", r, Some(ADMIN), Some(("application/x-tar", archive)), 200).await;
+    let a = expect(
+        &fx,
+        "POST",
+        "/api/prompts/restore?replace=true",
+        r,
+        Some(ADMIN),
+        Some(("application/x-tar", archive)),
+        200,
+    )
+    .await;
     assert_eq!(a.json()["removed"], 1);
     assert!(!fx.prompts().join("it/extra.wav").exists());
 }
@@ -921,7 +1959,11 @@ async fn config_reload_and_metrics() {
     let good = std::fs::read_to_string(fx.config()).unwrap();
     std::fs::write(fx.config(), good.replace("queue: q1 }", "queue: q9 }")).unwrap();
     let a = expect(&fx, "POST", r, r, Some(ADMIN), None, 422).await;
-    assert!(a.json()["details"][0].as_str().unwrap().contains("q9"), "{}", a.text());
+    assert!(
+        a.json()["details"][0].as_str().unwrap().contains("q9"),
+        "{}",
+        a.text()
+    );
     std::fs::write(fx.config(), good).unwrap();
 
     expect(&fx, "GET", "/metrics", "/metrics", None, None, 401).await;
@@ -968,10 +2010,20 @@ async fn cti_stream_carries_the_screen_pop_and_filters() {
             .body(Body::empty())
             .unwrap()
     };
-    let resp = fx.router.clone().oneshot(open("/api/events?agent=a1", AGENT)).await.unwrap();
+    let resp = fx
+        .router
+        .clone()
+        .oneshot(open("/api/events?agent=a1", AGENT))
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let mut a1 = resp.into_body();
-    let resp = fx.router.clone().oneshot(open("/api/events?queue=q2", AGENT)).await.unwrap();
+    let resp = fx
+        .router
+        .clone()
+        .oneshot(open("/api/events?queue=q2", AGENT))
+        .await
+        .unwrap();
     let mut other = resp.into_body();
     read_sse(&mut a1, |t| t.contains("event: ready")).await;
     read_sse(&mut other, |t| t.contains("event: ready")).await;
@@ -983,20 +2035,32 @@ async fn cti_stream_carries_the_screen_pop_and_filters() {
     let answered = text.find("event: call_answered").unwrap();
     assert!(offered < answered);
     let data: Value = serde_json::from_str(
-        text[offered..].lines().find_map(|l| l.strip_prefix("data: ")).unwrap(),
+        text[offered..]
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(data["caller"], "0461000001");
     assert_eq!(data["service"], "test");
     assert_eq!(data["queue"], "q1");
     assert_eq!(data["seconds_waited"], 4.0);
-    assert!(!text.contains("event: call_queued"), "no agent yet: filtered out");
+    assert!(
+        !text.contains("event: call_queued"),
+        "no agent yet: filtered out"
+    );
     // Status changes through the API reach the stream.
     send(&fx, "POST", "/api/agents/a1/login", Some(AGENT), None).await;
-    read_sse(&mut a1, |t| t.contains("event: agent_status_changed") && t.contains("\"available\"")).await;
+    read_sse(&mut a1, |t| {
+        t.contains("event: agent_status_changed") && t.contains("\"available\"")
+    })
+    .await;
     // The queue-q2 subscriber saw nothing of it.
     let quiet = tokio::time::timeout(Duration::from_millis(300), other.frame()).await;
-    assert!(quiet.is_err() || matches!(quiet, Ok(Some(Ok(ref f))) if f.data_ref().is_none_or(|d| d.starts_with(b":"))));
+    assert!(
+        quiet.is_err()
+            || matches!(quiet, Ok(Some(Ok(ref f))) if f.data_ref().is_none_or(|d| d.starts_with(b":")))
+    );
 
     // Filters and tokens.
     for (uri, token, status) in [
@@ -1008,11 +2072,23 @@ async fn cti_stream_carries_the_screen_pop_and_filters() {
         let a = send(&fx, "GET", uri, Some(token), None).await;
         assert_eq!(a.status, status, "{uri}");
     }
-    let resp = fx.router.clone().oneshot(Request::get(format!("/api/events?access_token={AGENT_A1}")).body(Body::empty()).unwrap()).await.unwrap();
+    let resp = fx
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/api/events?access_token={AGENT_A1}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let mut bound = resp.into_body();
     let text = read_sse(&mut bound, |t| t.contains("event: ready")).await;
-    assert!(text.contains("\"agent\":\"a1\""), "a bound token is filtered to its agent: {text}");
+    assert!(
+        text.contains("\"agent\":\"a1\""),
+        "a bound token is filtered to its agent: {text}"
+    );
     // The WebSocket endpoint wants an upgrade.
     let a = send(&fx, "GET", "/api/events/ws", Some(AGENT), None).await;
     assert!(a.status.is_client_error(), "{}", a.status);

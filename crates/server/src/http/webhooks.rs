@@ -108,7 +108,9 @@ async fn deliver(
                 None => return,
             }
         }
-        let Some(e) = backlog.pop_front() else { continue };
+        let Some(e) = backlog.pop_front() else {
+            continue;
+        };
         let mut delay = Duration::from_secs(1);
         let mut attempt = 1;
         loop {
@@ -242,9 +244,16 @@ mod tests {
                 .unwrap();
             requests.push(String::from_utf8_lossy(&got).into_owned());
         }
-        assert!(requests[0].starts_with("POST /hook HTTP/1.1\r\n"), "{}", requests[0]);
+        assert!(
+            requests[0].starts_with("POST /hook HTTP/1.1\r\n"),
+            "{}",
+            requests[0]
+        );
         assert!(requests[0].contains("Authorization: Bearer s3cret"));
-        assert!(requests[0].ends_with("{\"type\":\"call_offered\"}"), "the filter keeps call_offered only");
+        assert!(
+            requests[0].ends_with("{\"type\":\"call_offered\"}"),
+            "the filter keeps call_offered only"
+        );
         assert_eq!(requests[0], requests[1]);
     }
 
