@@ -20,6 +20,15 @@ pub(crate) const TOKEN_HANGUP: u64 = u64::MAX - 1;
 /// The callback offer has played.
 pub(crate) const TOKEN_CALLBACK_OFFER: u64 = u64::MAX - 2;
 
+/// An offer held back until the agent's cancelled INVITE has ended (a
+/// phone gets one INVITE at a time).
+#[derive(Debug, Clone)]
+pub(crate) struct DeferredOffer {
+    pub call: CallKey,
+    pub queue: centralino_model::QueueId,
+    pub waited: Duration,
+}
+
 /// How long a caller has to press 1 after a callback offer.
 const CALLBACK_ANSWER_WINDOW: Duration = Duration::from_secs(10);
 
@@ -36,6 +45,9 @@ impl Engine {
         match action {
             Action::Offer { call, agent, queue, ring_timeout: _, waited } => self.offer_to_agent(now, call, agent, &queue, waited),
             Action::CancelOffer { call, agent, cause } => {
+                if self.deferred_offers.get(&agent).is_some_and(|d| d.call == call) {
+                    self.deferred_offers.remove(&agent);
+                }
                 let leg = self.calls.get_mut(&call).and_then(|c| {
                     let i = c.offers.iter().position(|(a, _)| *a == agent)?;
                     Some(c.offers.remove(i).1)
@@ -132,6 +144,16 @@ impl Engine {
     }
 
     fn offer_to_agent(&mut self, now: Instant, key: CallKey, agent: AgentId, queue: &centralino_model::QueueId, waited: Duration) {
+        // A phone gets one INVITE at a time: when its last ring was just
+        // cancelled and the 487 has not come yet, wait for it.
+        let busy = self.legs.iter().any(|(_, l)| {
+            matches!(&l.role, LegRole::Agent(a) if *a == agent)
+                && matches!(l.state, crate::call::LegState::Cancelling | crate::call::LegState::Inviting | crate::call::LegState::Early)
+        });
+        if busy {
+            self.deferred_offers.insert(agent, DeferredOffer { call: key, queue: queue.clone(), waited });
+            return;
+        }
         let Some((uri, destination)) = self.agent_contact(&agent) else {
             // The ACD thinks the agent is reachable but no binding is left.
             let _ = self.acd.offer_failed(now, key, &agent, OfferFailure::Unreachable);
@@ -161,11 +183,32 @@ impl Engine {
             headers.push(("Alert-Info".to_string(), "<http://127.0.0.1>;info=alert-autoanswer;delay=0".to_string()));
         }
         call.span.in_scope(|| tracing::info!(agent = %agent, waited_ms = waited.as_millis() as u64, "offered to agent"));
-        let leg = self.originate(now, key, LegRole::Agent(agent.clone()), uri, destination, codec, headers);
+        let leg = self.originate(
+            now,
+            key,
+            crate::outbound::Originate {
+                role: LegRole::Agent(agent.clone()),
+                target_uri: uri,
+                destination,
+                first_codec: codec,
+                extra_headers: headers,
+            },
+        );
         if let Some(c) = self.calls.get_mut(&key) {
             c.offers.push((agent.clone(), leg));
         }
         self.cdr(now, key, EventKind::Offered { agent });
+    }
+
+    /// An agent's leg ended: an offer held back for it goes out now.
+    pub(crate) fn agent_leg_ended(&mut self, now: Instant, agent: &AgentId) {
+        let Some(d) = self.deferred_offers.remove(agent) else { return };
+        if self.calls.get(&d.call).is_some_and(|c| !c.ended) {
+            self.offer_to_agent(now, d.call, agent.clone(), &d.queue, d.waited);
+        } else {
+            let _ = self.acd.offer_failed(now, d.call, agent, OfferFailure::Error);
+            self.drive_acd(now);
+        }
     }
 
     /// The operator picked up: bridge, stop the music, tell the ACD.
@@ -263,7 +306,7 @@ impl Engine {
                     c.phase = QueuePhase::Waiting { queue: q, since: now };
                 }
             }
-            ExitAction::Voicemail => self.to_voicemail(now, key),
+            ExitAction::Voicemail => self.send_to_voicemail(now, key),
             ExitAction::CallbackOffer => self.offer_callback(now, key, true),
             ExitAction::MessageThenHangup(name) => {
                 let Some(c) = self.calls.get_mut(&key) else { return };
@@ -276,7 +319,7 @@ impl Engine {
     }
 
     /// Take the caller to the service's voicemail.
-    pub(crate) fn to_voicemail(&mut self, now: Instant, key: CallKey) {
+    pub(crate) fn send_to_voicemail(&mut self, now: Instant, key: CallKey) {
         let wall = self.clock.at(now);
         let Some(c) = self.calls.get_mut(&key) else { return };
         c.phase = QueuePhase::Left;
@@ -361,7 +404,7 @@ impl Engine {
             return;
         }
         if c.service.out_of_hours().voicemail != centralino_ivr::VoicemailMode::None {
-            self.to_voicemail(now, key);
+            self.send_to_voicemail(now, key);
         } else {
             let lang = c.language.clone();
             c.phase = QueuePhase::Left;

@@ -162,6 +162,8 @@ impl Engine {
             media: None,
             media_open: false,
             peer: None,
+            reoffer: None,
+            bye_after_ack: false,
             extra_headers: Vec::new(),
             target_uri: String::new(),
         });

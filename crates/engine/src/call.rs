@@ -112,6 +112,11 @@ pub(crate) struct Leg {
     pub media_open: bool,
     /// The leg this one is bridged to (RTP relayed both ways).
     pub peer: Option<LegKey>,
+    /// UAS: the re-INVITE whose 200 carried our offer (offerless re-INVITE);
+    /// its ACK carries the answer.
+    pub reoffer: Option<ServerTxKey>,
+    /// UAS: we want to hang up but our 2xx has no ACK yet (RFC 3261 §15).
+    pub bye_after_ack: bool,
     /// UAC legs: extra headers for the INVITE, sent once media is ready.
     pub extra_headers: Vec<(String, String)>,
     /// UAC: the Request-URI to call.

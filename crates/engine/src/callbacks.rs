@@ -190,7 +190,17 @@ impl Engine {
                 transfer: None,
             },
         );
-        let leg = self.originate(now, key, LegRole::Agent(agent.clone()), uri, destination, None, headers);
+        let leg = self.originate(
+            now,
+            key,
+            crate::outbound::Originate {
+                role: LegRole::Agent(agent.clone()),
+                target_uri: uri,
+                destination,
+                first_codec: None,
+                extra_headers: headers,
+            },
+        );
         if let Some(c) = self.calls.get_mut(&key) {
             c.offers.push((agent, leg));
         }
@@ -220,7 +230,17 @@ impl Engine {
         let number = c.caller.clone();
         let codec = self.legs.get(agent_leg).and_then(|l| l.codec());
         let uri = format!("sip:{number}@{}", trunk.address);
-        let target = self.originate(now, key, LegRole::Outbound { target: number.clone() }, uri, trunk.address, codec, Vec::new());
+        let target = self.originate(
+            now,
+            key,
+            crate::outbound::Originate {
+                role: LegRole::Outbound { target: number.clone() },
+                target_uri: uri,
+                destination: trunk.address,
+                first_codec: codec,
+                extra_headers: Vec::new(),
+            },
+        );
         if let Some(c) = self.calls.get_mut(&key) {
             c.span.in_scope(|| tracing::info!(%number, "callback: calling the citizen"));
             c.transfer = Some(crate::transfer::Transfer { from_leg: agent_leg, target_leg: target });

@@ -139,6 +139,14 @@ impl Engine {
 
     fn on_ack_timeout(&mut self, now: Instant, tx: ServerTxKey) {
         if let Some(leg) = self.by_invite.remove(&tx) {
+            if self.legs.get(leg).is_some_and(|l| l.bye_after_ack) {
+                // We were waiting for the ACK only to say goodbye.
+                return self.send_bye(now, leg);
+            }
+            // No ACK will come: treat the dialog as confirmed so the BYE goes out.
+            if let Some(l) = self.legs.get_mut(leg).filter(|l| l.state == LegState::Answered) {
+                l.state = LegState::Confirmed;
+            }
             if let Some(call) = self.legs.get(leg).map(|l| l.call) {
                 tracing::info!(%leg, "no ACK for our 2xx (Timer H): ending the call");
                 self.end_call(now, call, EndCause::AckTimeout);
@@ -154,33 +162,50 @@ impl Engine {
         if leg.state == LegState::Ending {
             return;
         }
-        let bye = match (&leg.state, leg.dialog.as_mut()) {
-            (LegState::Answered | LegState::Confirmed, Some(dialog)) => {
-                Some((dialog.bye(), dialog.target_addr()))
-            }
-            _ => None,
-        };
+        let state = leg.state;
+        let has_dialog = leg.dialog.is_some();
         leg.state = LegState::Ending;
         self.close_media(key);
-        match bye {
-            Some((request, destination)) => match self.sip.send_request(now, destination, request) {
-                Ok(tx) => {
-                    self.by_client_tx.insert(tx, ClientPurpose::Bye(key));
+        match (state, has_dialog) {
+            // Our 2xx is not acknowledged yet: the BYE waits for the ACK (or
+            // Timer H), RFC 3261 §15.
+            (LegState::Answered, true) => {
+                if let Some(leg) = self.legs.get_mut(key) {
+                    leg.bye_after_ack = true;
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "BYE not sent");
-                    self.leg_finished(now, key);
-                }
-            },
-            None => self.leg_finished(now, key),
+            }
+            (LegState::Confirmed, true) => self.send_bye(now, key),
+            _ => self.leg_finished(now, key),
+        }
+    }
+
+    /// Send the BYE of a leg's dialog; the leg goes when it is answered.
+    pub(crate) fn send_bye(&mut self, now: Instant, key: crate::LegKey) {
+        let Some(dialog) = self.legs.get_mut(key).and_then(|l| l.dialog.as_mut()) else {
+            return self.leg_finished(now, key);
+        };
+        let (request, destination) = (dialog.bye(), dialog.target_addr());
+        match self.sip.send_request(now, destination, request) {
+            Ok(tx) => {
+                self.by_client_tx.insert(tx, ClientPurpose::Bye(key));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "BYE not sent");
+                self.leg_finished(now, key);
+            }
         }
     }
 
     /// Forget a leg completely.
-    pub(crate) fn leg_finished(&mut self, _now: Instant, key: crate::LegKey) {
+    pub(crate) fn leg_finished(&mut self, now: Instant, key: crate::LegKey) {
         self.unbridge(key);
         self.close_media(key);
         if let Some(leg) = self.legs.remove(key) {
+            if let crate::call::LegRole::Agent(agent) = &leg.role {
+                if self.deferred_offers.contains_key(agent) {
+                    self.agent_leg_ended(now, agent);
+                }
+            }
             if let Some(d) = &leg.dialog {
                 self.by_dialog.remove(d.id());
             }

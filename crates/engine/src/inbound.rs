@@ -159,6 +159,8 @@ impl Engine {
             media: None,
             media_open: false,
             peer: None,
+            reoffer: None,
+            bye_after_ack: false,
             extra_headers: Vec::new(),
             target_uri: String::new(),
         });
@@ -362,7 +364,26 @@ impl Engine {
         self.by_invite.remove(&invite);
         let codecs = self.config.usable_codecs();
         let Some(leg) = self.legs.get_mut(key) else { return };
+        if leg.reoffer == Some(invite) {
+            // The answer to the offer we put in a re-INVITE's 200.
+            leg.reoffer = None;
+            let negotiated = centralino_sdp::parse(&request.body)
+                .ok()
+                .and_then(|sdp| centralino_sdp::accept_answer(&codecs, &sdp).ok());
+            if let Some(n) = negotiated {
+                let peer = leg.peer;
+                self.start_media(now, key, n);
+                if let Some(p) = peer {
+                    self.bridge(now, key, p);
+                }
+            }
+            return;
+        }
         leg.invite_tx = None;
+        if leg.bye_after_ack {
+            leg.bye_after_ack = false;
+            return self.send_bye(now, key);
+        }
         if !matches!(leg.state, LegState::Answered) {
             return;
         }
@@ -427,8 +448,11 @@ impl Engine {
             return self.respond_code(now, tx, &request, 481);
         }
         if request.body.is_empty() {
-            // Offerless re-INVITE: offer our current media again.
+            // Offerless re-INVITE: offer our current media again; the answer
+            // comes in the ACK.
             leg.sdp_version += 1;
+            leg.reoffer = Some(tx);
+            self.by_invite.insert(tx, key);
             let local = self.local_media_of(key);
             let sdp = centralino_sdp::offer(&codecs, Some(self.config.telephone_event_pt), &local, Direction::SendRecv);
             let r = builder::response(&request, 200)
@@ -459,6 +483,10 @@ impl Engine {
                     leg.remote_offer = Some(offer);
                 }
                 self.start_media(now, key, a.negotiated);
+                // Bridged: the relays follow the new codecs.
+                if let Some(p) = self.legs.get(key).and_then(|l| l.peer) {
+                    self.bridge(now, key, p);
+                }
                 if let Some(call) = self.legs.get(key).map(|l| l.call).and_then(|c| self.calls.get(&c)) {
                     call.span.in_scope(|| tracing::info!(held, "media changed by the peer"));
                 }

@@ -214,6 +214,8 @@ pub struct Engine {
     acd: centralino_acd::Acd,
     acd_deadline: Option<Instant>,
     callbacks: HashMap<centralino_acd::CallbackId, callbacks::PendingCallback>,
+    /// Offers waiting for the agent's previous, cancelled INVITE to end.
+    deferred_offers: HashMap<centralino_model::AgentId, acd_glue::DeferredOffer>,
     shutting_down: Option<Instant>,
     stats: EngineStats,
 }
@@ -251,7 +253,7 @@ impl Engine {
         let mut digest_cfg = centralino_sip::auth::DigestConfig::new(&config.realm, secret.as_bytes());
         digest_cfg.algorithms = config.digest_algorithms.clone();
         let digest = centralino_sip::auth::DigestServer::new(digest_cfg, now, seed ^ 0xd1_6e57);
-        let registrar = centralino_sip::registrar::Registrar::new(config.registrar.clone());
+        let registrar = centralino_sip::registrar::Registrar::new(config.registrar);
         Ok(Engine {
             sip: TransactionLayer::new(tx, seed),
             ids,
@@ -275,6 +277,7 @@ impl Engine {
             acd,
             acd_deadline: None,
             callbacks: HashMap::new(),
+            deferred_offers: HashMap::new(),
             config,
             catalog,
         })
@@ -396,7 +399,8 @@ impl Engine {
 
     /// Counters.
     pub fn stats(&self) -> EngineStats {
-        EngineStats { active_calls: self.calls.len() as u64, ..self.stats }
+        let active = self.calls.values().filter(|c| !c.service_call).count();
+        EngineStats { active_calls: active as u64, ..self.stats }
     }
 
     /// SIP counters of the transaction layer.

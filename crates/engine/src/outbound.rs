@@ -15,19 +15,25 @@ use centralino_sip::{parse_uri, MessageExt};
 use std::net::SocketAddr;
 use std::time::Instant;
 
+/// What to call.
+pub(crate) struct Originate {
+    /// Why (agent, number).
+    pub role: LegRole,
+    /// The Request-URI.
+    pub target_uri: String,
+    /// Where to send the INVITE.
+    pub destination: SocketAddr,
+    /// Offer this codec first (the other side's), so the bridge relays untouched.
+    pub first_codec: Option<Codec>,
+    /// Extra headers (screen-pop).
+    pub extra_headers: Vec<(String, String)>,
+}
+
 impl Engine {
     /// Create an outgoing leg of `call`; the INVITE leaves once the driver
     /// has bound its RTP socket.
-    pub(crate) fn originate(
-        &mut self,
-        _now: Instant,
-        call: CallKey,
-        role: LegRole,
-        target_uri: String,
-        destination: SocketAddr,
-        first_codec: Option<Codec>,
-        extra_headers: Vec<(String, String)>,
-    ) -> LegKey {
+    pub(crate) fn originate(&mut self, _now: Instant, call: CallKey, o: Originate) -> LegKey {
+        let Originate { role, target_uri, destination, first_codec, extra_headers } = o;
         let mut offered = self.config.usable_codecs();
         if let Some(c) = first_codec {
             offered.retain(|x| *x != c);
@@ -61,6 +67,8 @@ impl Engine {
             media: None,
             media_open: false,
             peer: None,
+            reoffer: None,
+            bye_after_ack: false,
             extra_headers,
             target_uri,
         });

@@ -407,6 +407,9 @@ impl Engine {
             self.unbridge(leg);
             let Some(l) = self.legs.get(leg) else { continue };
             match (l.state, &l.role) {
+                // Already on their way out (CANCEL or BYE sent): their final
+                // response finishes them; a 200 crossing a CANCEL gets ACK and BYE.
+                (LegState::Cancelling | LegState::Ending, _) => {}
                 (LegState::Inviting | LegState::Early | LegState::MediaPending, r) if *r != LegRole::Inbound => {
                     self.cancel_leg(now, leg)
                 }
@@ -414,8 +417,11 @@ impl Engine {
                 _ => self.hang_up_leg(now, leg),
             }
         }
-        self.calls.remove(&key);
-        self.stats.calls_ended += 1;
+        if let Some(c) = self.calls.remove(&key) {
+            if !c.service_call {
+                self.stats.calls_ended += 1;
+            }
+        }
         self.drive_acd(now);
     }
 }

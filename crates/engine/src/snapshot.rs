@@ -127,7 +127,7 @@ impl Engine {
                 digits: c.digits.clone(),
             });
         }
-        calls.sort_by(|a, b| b.age_s.cmp(&a.age_s));
+        calls.sort_by_key(|c| std::cmp::Reverse(c.age_s));
         let agents = self
             .acd
             .agents()

@@ -63,7 +63,17 @@ impl Engine {
         };
         let codec = self.calls.get(&call).and_then(|c| self.legs.get(c.inbound)).and_then(|l| l.codec());
         let uri = format!("sip:{target}@{}", trunk.address);
-        let target_leg = self.originate(now, call, LegRole::Outbound { target: target.clone() }, uri, trunk.address, codec, Vec::new());
+        let target_leg = self.originate(
+            now,
+            call,
+            crate::outbound::Originate {
+                role: LegRole::Outbound { target: target.clone() },
+                target_uri: uri,
+                destination: trunk.address,
+                first_codec: codec,
+                extra_headers: Vec::new(),
+            },
+        );
         if let Some(c) = self.calls.get_mut(&call) {
             c.span.in_scope(|| tracing::info!(%target, agent = %agent, "blind transfer"));
             c.transfer = Some(Transfer { from_leg: leg, target_leg });

@@ -297,7 +297,7 @@ fn no_ack_means_2xx_retransmissions_then_bye_after_64_t1() {
 }
 
 #[test]
-#[ignore = "bug: the IVR's hang-up sends BYE before the ACK of our 2xx (RFC 3261 §15: wait for the ACK or Timer H)"]
+
 fn no_bye_before_the_ack_of_our_2xx() {
     let mut sim = Sim::builder(BASE).build();
     let mut c = Caller::call(&mut sim, "0461000001", MENU, caller_rtp(0));

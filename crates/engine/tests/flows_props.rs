@@ -519,8 +519,9 @@ impl World {
                 st.active_calls
             ));
         }
+        // Feature-code calls are not citizens' calls: in none of the counters.
         if st.calls_started - self.base.calls_started
-            != st.calls_ended - self.base.calls_ended - self.features + st.active_calls
+            != st.calls_ended - self.base.calls_ended + st.active_calls
         {
             self.violations
                 .push(format!("started/ended/active do not add up: {st:?}"));
@@ -693,7 +694,7 @@ proptest! {
     /// The same, strictly: an agent gets no INVITE until it has answered the
     /// previous one finally (487 after our CANCEL).
     #[test]
-    #[ignore = "bug: an agent whose ring was cancelled (caller gone, ring_all won elsewhere) gets the next INVITE before its 487"]
+
     fn random_traffic_strict_one_invite_per_agent(policies in [policy(), policy(), policy()], ops in proptest::collection::vec(op(), 1..40)) {
         run(policies, &ops, true)?;
     }

@@ -179,7 +179,7 @@ fn an_inactive_hold_does_not_trip_the_rtp_timeout() {
 }
 
 #[test]
-#[ignore = "bug: the SDP answer in the ACK of an offerless re-INVITE is ignored (on_ack only handles the initial INVITE)"]
+
 fn an_offerless_reinvite_takes_the_answer_from_the_ack() {
     let mut sim = Sim::builder(BASE).build();
     let mut c = waiting_call(&mut sim);

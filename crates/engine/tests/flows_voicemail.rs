@@ -114,7 +114,6 @@ fn the_offer_key_interrupts_the_out_of_hours_message() {
 }
 
 #[test]
-#[ignore = "bug: a BYE during the recording loses the voicemail (the leg's media is dropped before end_call finalises the recorder)"]
 fn hanging_up_while_recording_keeps_the_message() {
     let mut sim = Sim::builder(BASE).wall(sunday_10()).build();
     let mut c = out_of_hours_call(&mut sim);
