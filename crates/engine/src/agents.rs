@@ -30,7 +30,10 @@ impl AgentLogins {
             .map(|a| {
                 let secret = match &a.credentials {
                     Credentials::Password(p) => Credential::Password(p.clone()),
-                    Credentials::Ha1(h) => Credential::Ha1 { md5: h.md5.clone(), sha256: h.sha256.clone() },
+                    Credentials::Ha1(h) => Credential::Ha1 {
+                        md5: h.md5.clone(),
+                        sha256: h.sha256.clone(),
+                    },
                 };
                 (a.sip_username().to_string(), (a.id.clone(), secret))
             })
@@ -47,16 +50,28 @@ impl AgentLogins {
     }
 
     pub fn username_of(&self, agent: &AgentId) -> Option<&str> {
-        self.by_user.iter().find(|(_, (a, _))| a == agent).map(|(u, _)| u.as_str())
+        self.by_user
+            .iter()
+            .find(|(_, (a, _))| a == agent)
+            .map(|(u, _)| u.as_str())
     }
 }
 
 impl Engine {
     /// Authenticate a request from an operator; `None` when a challenge or
     /// a refusal was sent.
-    fn authenticate(&mut self, now: Instant, tx: ServerTxKey, request: &Request, source: SocketAddr) -> Option<String> {
+    fn authenticate(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: &Request,
+        source: SocketAddr,
+    ) -> Option<String> {
         let logins = &self.logins;
-        match self.digest.check(now, request, source, |user| logins.credential(user)) {
+        match self
+            .digest
+            .check(now, request, source, |user| logins.credential(user))
+        {
             AuthOutcome::Authorized { username } => Some(username),
             AuthOutcome::Rejected(response) => {
                 self.respond(now, tx, response);
@@ -65,12 +80,22 @@ impl Engine {
         }
     }
 
-    pub(crate) fn on_register(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr) {
-        let Some(username) = self.authenticate(now, tx, &request, source) else { return };
+    pub(crate) fn on_register(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: Request,
+        source: SocketAddr,
+    ) {
+        let Some(username) = self.authenticate(now, tx, &request, source) else {
+            return;
+        };
         let aor = Aor::of_request(&request);
         if aor.as_ref().map(Aor::as_str) != Some(username.as_str()) {
             // One may only register one's own address.
-            let r = builder::response(&request, 403).header("Warning", "399 centralino \"Wrong address of record\"").build();
+            let r = builder::response(&request, 403)
+                .header("Warning", "399 centralino \"Wrong address of record\"")
+                .build();
             return self.respond(now, tx, r);
         }
         let response = self.registrar.handle_register(now, &request, source);
@@ -81,13 +106,17 @@ impl Engine {
     pub(crate) fn process_registrar_events(&mut self, now: Instant) {
         while let Some(event) = self.registrar.poll_event() {
             let (aor, up) = match &event {
-                RegistrarEvent::BindingAdded { aor, .. } | RegistrarEvent::BindingRefreshed { aor, .. } => (aor.clone(), true),
-                RegistrarEvent::BindingRemoved { aor, .. } | RegistrarEvent::BindingExpired { aor, .. } => {
+                RegistrarEvent::BindingAdded { aor, .. }
+                | RegistrarEvent::BindingRefreshed { aor, .. } => (aor.clone(), true),
+                RegistrarEvent::BindingRemoved { aor, .. }
+                | RegistrarEvent::BindingExpired { aor, .. } => {
                     (aor.clone(), self.registrar.is_registered(aor))
                 }
                 _ => continue,
             };
-            let Some(agent) = self.logins.agent(aor.as_str()).cloned() else { continue };
+            let Some(agent) = self.logins.agent(aor.as_str()).cloned() else {
+                continue;
+            };
             tracing::info!(agent = %agent, registered = up, event = ?event, "registration");
             if let Err(e) = self.acd.agent_reachable(now, &agent, up) {
                 tracing::debug!(error = %e, "ACD refused reachability change");
@@ -100,14 +129,24 @@ impl Engine {
     /// and the address its REGISTER came from (NAT-friendly).
     pub(crate) fn agent_contact(&self, agent: &AgentId) -> Option<(String, SocketAddr)> {
         let user = self.logins.username_of(agent)?;
-        let b = self.registrar.bindings(&Aor::new(user)).iter().max_by_key(|b| b.expires_at)?;
+        let b = self
+            .registrar
+            .bindings(&Aor::new(user))
+            .iter()
+            .max_by_key(|b| b.expires_at)?;
         Some((b.uri.to_string(), b.source))
     }
 
     /// An INVITE to `*11`…`*14` from an operator: change the status, then
     /// answer, beep and hang up (the softphone hears a confirmation).
     /// Returns false when the request is not a feature code.
-    pub(crate) fn try_feature_code(&mut self, now: Instant, tx: ServerTxKey, request: &Request, source: SocketAddr) -> bool {
+    pub(crate) fn try_feature_code(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: &Request,
+        source: SocketAddr,
+    ) -> bool {
         let ruri = request.uri.to_string();
         let dialled = ruri
             .split_once(':')
@@ -118,8 +157,12 @@ impl Engine {
             .unwrap_or("")
             .replace("%2A", "*")
             .replace("%2a", "*");
-        let Some(code) = FeatureCode::from_dialled(&dialled) else { return false };
-        let Some(username) = self.authenticate(now, tx, request, source) else { return true };
+        let Some(code) = FeatureCode::from_dialled(&dialled) else {
+            return false;
+        };
+        let Some(username) = self.authenticate(now, tx, request, source) else {
+            return true;
+        };
         let Some(agent) = self.logins.agent(&username).cloned() else {
             self.respond_code(now, tx, request, 403);
             return true;
@@ -127,7 +170,9 @@ impl Engine {
         let status = code.status();
         match self.acd.agent_status(now, &agent, status.clone()) {
             Ok(()) => tracing::info!(agent = %agent, code = code.code(), ?status, "feature code"),
-            Err(e) => tracing::info!(agent = %agent, code = code.code(), error = %e, "feature code refused"),
+            Err(e) => {
+                tracing::info!(agent = %agent, code = code.code(), error = %e, "feature code refused")
+            }
         }
         self.drive_acd(now);
         // Answer with media so the softphone hears a beep, then hang up.
@@ -135,7 +180,14 @@ impl Engine {
         true
     }
 
-    fn start_service_call(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr, username: &str) {
+    fn start_service_call(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: Request,
+        source: SocketAddr,
+        username: &str,
+    ) {
         let Some(service) = self.catalog.services.services().first().cloned() else {
             return self.respond_code(now, tx, &request, 200);
         };
@@ -207,7 +259,12 @@ impl Engine {
     }
 
     /// Change an agent's status (HTTP API, tests).
-    pub fn set_agent_status(&mut self, now: Instant, agent: &AgentId, status: AgentStatus) -> Result<(), centralino_acd::AcdError> {
+    pub fn set_agent_status(
+        &mut self,
+        now: Instant,
+        agent: &AgentId,
+        status: AgentStatus,
+    ) -> Result<(), centralino_acd::AcdError> {
         let r = self.acd.agent_status(now, agent, status);
         self.drive_acd(now);
         r

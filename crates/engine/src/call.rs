@@ -127,7 +127,6 @@ impl Leg {
     pub fn codec(&self) -> Option<Codec> {
         self.negotiated.as_ref().map(|n| n.codec)
     }
-
 }
 
 /// Recording state of a voicemail in progress.

@@ -55,10 +55,14 @@ impl Engine {
     /// The caller pressed 1 after the callback offer.
     pub(crate) fn accept_callback(&mut self, now: Instant, key: CallKey) {
         let wall = self.clock.at(now);
-        let Some(c) = self.calls.get_mut(&key) else { return };
+        let Some(c) = self.calls.get_mut(&key) else {
+            return;
+        };
         c.callback_offer_until = None;
         let queue = match &c.phase {
-            QueuePhase::Waiting { queue, .. } | QueuePhase::CallbackOffer { queue, .. } => queue.clone(),
+            QueuePhase::Waiting { queue, .. } | QueuePhase::CallbackOffer { queue, .. } => {
+                queue.clone()
+            }
             _ => return,
         };
         let waited = match &c.phase {
@@ -68,11 +72,15 @@ impl Engine {
         // The request lapses at the end of today's service window.
         let window_end = c.service.calendar().window_containing(wall).map(|w| w.end);
         let expires_wall = window_end.unwrap_or(wall + chrono::Duration::hours(8));
-        let expires = now + (expires_wall - wall).to_std().unwrap_or(Duration::from_secs(8 * 3600));
+        let expires = now
+            + (expires_wall - wall)
+                .to_std()
+                .unwrap_or(Duration::from_secs(8 * 3600));
         let id = match self.acd.callback_requested(now, key, Some(expires)) {
             Ok(id) => id,
             Err(e) => {
-                c.span.in_scope(|| tracing::warn!(error = %e, "callback refused by the ACD"));
+                c.span
+                    .in_scope(|| tracing::warn!(error = %e, "callback refused by the ACD"));
                 return;
             }
         };
@@ -91,12 +99,28 @@ impl Engine {
             attempts: 0,
             state: "pending".into(),
         };
-        c.span.in_scope(|| tracing::info!(callback = %id, number = %record.number, "callback requested"));
+        c.span.in_scope(
+            || tracing::info!(callback = %id, number = %record.number, "callback requested"),
+        );
         let lang = c.language.clone();
-        self.callbacks.insert(id, PendingCallback { record: record.clone(), running: None });
+        self.callbacks.insert(
+            id,
+            PendingCallback {
+                record: record.clone(),
+                running: None,
+            },
+        );
         self.events.push_back(EngineEvent::Callback(record));
-        self.cdr(now, key, EventKind::CallbackRequested { callback_id: id.to_string() });
-        let confirm: Vec<PromptRef> = system_prompt(&lang, "richiamata-confermata").into_iter().collect();
+        self.cdr(
+            now,
+            key,
+            EventKind::CallbackRequested {
+                callback_id: id.to_string(),
+            },
+        );
+        let confirm: Vec<PromptRef> = system_prompt(&lang, "richiamata-confermata")
+            .into_iter()
+            .collect();
         self.play_engine(now, key, &confirm, TOKEN_HANGUP);
         self.drive_acd(now);
     }
@@ -105,9 +129,17 @@ impl Engine {
     pub(crate) fn restore_callbacks(&mut self, now: Instant, records: Vec<CallbackRecord>) {
         let wall = self.clock.at(now);
         for record in records {
-            let Some(n) = record.id.strip_prefix("cb-").and_then(|n| n.parse::<u64>().ok()) else { continue };
+            let Some(n) = record
+                .id
+                .strip_prefix("cb-")
+                .and_then(|n| n.parse::<u64>().ok())
+            else {
+                continue;
+            };
             let id = CallbackId(n);
-            let left = (record.expires_at - wall).to_std().unwrap_or(Duration::ZERO);
+            let left = (record.expires_at - wall)
+                .to_std()
+                .unwrap_or(Duration::ZERO);
             let restore = CallbackRestore {
                 request: id,
                 queue: record.queue.clone(),
@@ -121,9 +153,17 @@ impl Engine {
             match self.acd.callback_restore(now, restore) {
                 Ok(()) => {
                     tracing::info!(callback = %record.id, "callback restored");
-                    self.callbacks.insert(id, PendingCallback { record, running: None });
+                    self.callbacks.insert(
+                        id,
+                        PendingCallback {
+                            record,
+                            running: None,
+                        },
+                    );
                 }
-                Err(e) => tracing::warn!(callback = %record.id, error = %e, "callback not restored"),
+                Err(e) => {
+                    tracing::warn!(callback = %record.id, error = %e, "callback not restored")
+                }
             }
         }
         self.drive_acd(now);
@@ -131,30 +171,60 @@ impl Engine {
 
     /// The request reached the head of its queue and `agent` is free: ring
     /// the agent first.
-    pub(crate) fn start_callback(&mut self, now: Instant, id: CallbackId, agent: AgentId, queue: QueueId, attempt: u32) {
+    pub(crate) fn start_callback(
+        &mut self,
+        now: Instant,
+        id: CallbackId,
+        agent: AgentId,
+        queue: QueueId,
+        attempt: u32,
+    ) {
         let Some(pending) = self.callbacks.get(&id).cloned() else {
-            let _ = self.acd.callback_result(now, id, CallbackResult::AgentFailed(OfferFailure::Error));
+            let _ =
+                self.acd
+                    .callback_result(now, id, CallbackResult::AgentFailed(OfferFailure::Error));
             return;
         };
-        let Some(service) = self.catalog.services.by_id(pending.record.service.as_str()).cloned() else {
+        let Some(service) = self
+            .catalog
+            .services
+            .by_id(pending.record.service.as_str())
+            .cloned()
+        else {
             tracing::warn!(callback = %id, service = %pending.record.service, "service gone: callback cancelled");
             let _ = self.acd.callback_cancel(now, id);
             return;
         };
         let Some((uri, destination)) = self.agent_contact(&agent) else {
-            let _ = self.acd.callback_result(now, id, CallbackResult::AgentFailed(OfferFailure::Unreachable));
+            let _ = self.acd.callback_result(
+                now,
+                id,
+                CallbackResult::AgentFailed(OfferFailure::Unreachable),
+            );
             return;
         };
         let (key, _) = self.new_call_key();
         let uid = format!("{}-{}", pending.record.call_id, id);
-        let span = tracing::info_span!("callback", id = %id, number = %pending.record.number, attempt);
-        span.in_scope(|| tracing::info!(agent = %agent, queue = %queue, "callback: calling the agent"));
+        let span =
+            tracing::info_span!("callback", id = %id, number = %pending.record.number, attempt);
+        span.in_scope(
+            || tracing::info!(agent = %agent, queue = %queue, "callback: calling the agent"),
+        );
         let headers = vec![
-            ("X-Centralino-Call-Id".to_string(), pending.record.call_id.clone()),
+            (
+                "X-Centralino-Call-Id".to_string(),
+                pending.record.call_id.clone(),
+            ),
             ("X-Centralino-Callback".to_string(), id.to_string()),
-            ("X-Centralino-Service".to_string(), pending.record.service.to_string()),
+            (
+                "X-Centralino-Service".to_string(),
+                pending.record.service.to_string(),
+            ),
             ("X-Centralino-Queue".to_string(), queue.to_string()),
-            ("X-Centralino-Caller".to_string(), pending.record.number.clone()),
+            (
+                "X-Centralino-Caller".to_string(),
+                pending.record.number.clone(),
+            ),
         ];
         let placeholder = crate::LegKey::placeholder();
         self.calls.insert(
@@ -208,22 +278,42 @@ impl Engine {
             p.running = Some(key);
             p.record.attempts = attempt;
         }
-        self.cdr_for(now, &pending.record, EventKind::CallbackAttempted { callback_id: id.to_string() });
+        self.cdr_for(
+            now,
+            &pending.record,
+            EventKind::CallbackAttempted {
+                callback_id: id.to_string(),
+            },
+        );
     }
 
     /// The agent of a callback answered: now call the citizen.
-    pub(crate) fn callback_agent_answered(&mut self, now: Instant, key: CallKey, id: CallbackId, agent: AgentId, agent_leg: LegKey) {
-        if let Err(e) = self.acd.callback_result(now, id, CallbackResult::AgentAnswered) {
+    pub(crate) fn callback_agent_answered(
+        &mut self,
+        now: Instant,
+        key: CallKey,
+        id: CallbackId,
+        agent: AgentId,
+        agent_leg: LegKey,
+    ) {
+        if let Err(e) = self
+            .acd
+            .callback_result(now, id, CallbackResult::AgentAnswered)
+        {
             tracing::info!(error = %e, "callback no longer wanted: hanging up the agent");
             self.hang_up_leg(now, agent_leg);
             return self.end_call(now, key, EndCause::IvrDone);
         }
         let Some(trunk) = self.config.trunk.clone() else {
             tracing::warn!("no outbound trunk configured: cannot call the citizen back");
-            let _ = self.acd.callback_result(now, id, CallbackResult::CitizenUnreached);
+            let _ = self
+                .acd
+                .callback_result(now, id, CallbackResult::CitizenUnreached);
             return self.end_call(now, key, EndCause::IvrDone);
         };
-        let Some(c) = self.calls.get_mut(&key) else { return };
+        let Some(c) = self.calls.get_mut(&key) else {
+            return;
+        };
         c.offers.clear();
         c.phase = QueuePhase::Bridged { agent };
         c.inbound = agent_leg;
@@ -234,7 +324,9 @@ impl Engine {
             now,
             key,
             crate::outbound::Originate {
-                role: LegRole::Outbound { target: number.clone() },
+                role: LegRole::Outbound {
+                    target: number.clone(),
+                },
                 target_uri: uri,
                 destination: trunk.address,
                 first_codec: codec,
@@ -242,28 +334,46 @@ impl Engine {
             },
         );
         if let Some(c) = self.calls.get_mut(&key) {
-            c.span.in_scope(|| tracing::info!(%number, "callback: calling the citizen"));
-            c.transfer = Some(crate::transfer::Transfer { from_leg: agent_leg, target_leg: target });
+            c.span
+                .in_scope(|| tracing::info!(%number, "callback: calling the citizen"));
+            c.transfer = Some(crate::transfer::Transfer {
+                from_leg: agent_leg,
+                target_leg: target,
+            });
         }
         // The agent hears ringing music meanwhile.
         let moh: Vec<PromptRef> = self
             .calls
             .get(&key)
-            .map(|c| PromptRef { language: c.language.clone(), name: c.service.prompts().music_on_hold.clone() })
+            .map(|c| PromptRef {
+                language: c.language.clone(),
+                name: c.service.prompts().music_on_hold.clone(),
+            })
             .into_iter()
             .collect();
         if let Some(p) = moh.first() {
             let items = self.prompt_items(key, std::slice::from_ref(p));
-            if let (Some(s), Some(centralino_media::PlayItem::Prompt(p))) =
-                (self.legs.get_mut(agent_leg).and_then(|l| l.media.as_mut()), items.into_iter().next())
-            {
-                s.play([centralino_media::PlayItem::Loop(p)], centralino_media::PlayToken(crate::acd_glue::TOKEN_HOLD));
+            if let (Some(s), Some(centralino_media::PlayItem::Prompt(p))) = (
+                self.legs.get_mut(agent_leg).and_then(|l| l.media.as_mut()),
+                items.into_iter().next(),
+            ) {
+                s.play(
+                    [centralino_media::PlayItem::Loop(p)],
+                    centralino_media::PlayToken(crate::acd_glue::TOKEN_HOLD),
+                );
             }
         }
     }
 
     /// The citizen answered the callback: bridge them to the agent.
-    pub(crate) fn callback_connected(&mut self, now: Instant, key: CallKey, id: CallbackId, agent_leg: LegKey, citizen_leg: LegKey) {
+    pub(crate) fn callback_connected(
+        &mut self,
+        now: Instant,
+        key: CallKey,
+        id: CallbackId,
+        agent_leg: LegKey,
+        citizen_leg: LegKey,
+    ) {
         if let Some(s) = self.legs.get_mut(agent_leg).and_then(|l| l.media.as_mut()) {
             s.stop();
         }
@@ -275,14 +385,28 @@ impl Engine {
         }
         let _ = self.acd.callback_result(now, id, CallbackResult::Connected);
         if let Some(p) = self.callbacks.get(&id).cloned() {
-            self.cdr_for(now, &p.record, EventKind::CallbackCompleted { callback_id: id.to_string() });
+            self.cdr_for(
+                now,
+                &p.record,
+                EventKind::CallbackCompleted {
+                    callback_id: id.to_string(),
+                },
+            );
         }
         self.drive_acd(now);
     }
 
     /// The agent of a callback did not answer.
-    pub(crate) fn callback_agent_failed(&mut self, now: Instant, key: CallKey, id: CallbackId, failure: OfferFailure) {
-        let _ = self.acd.callback_result(now, id, CallbackResult::AgentFailed(failure));
+    pub(crate) fn callback_agent_failed(
+        &mut self,
+        now: Instant,
+        key: CallKey,
+        id: CallbackId,
+        failure: OfferFailure,
+    ) {
+        let _ = self
+            .acd
+            .callback_result(now, id, CallbackResult::AgentFailed(failure));
         self.end_call(now, key, EndCause::IvrDone);
         self.drive_acd(now);
     }
@@ -290,7 +414,9 @@ impl Engine {
     /// The citizen did not answer the callback.
     pub(crate) fn callback_citizen_failed(&mut self, now: Instant, key: CallKey, id: CallbackId) {
         tracing::info!(callback = %id, "citizen not reached");
-        let _ = self.acd.callback_result(now, id, CallbackResult::CitizenUnreached);
+        let _ = self
+            .acd
+            .callback_result(now, id, CallbackResult::CitizenUnreached);
         self.end_call(now, key, EndCause::IvrDone);
         self.drive_acd(now);
     }
@@ -302,7 +428,12 @@ impl Engine {
         }
     }
 
-    pub(crate) fn callback_finished(&mut self, now: Instant, id: CallbackId, outcome: CallbackOutcome) {
+    pub(crate) fn callback_finished(
+        &mut self,
+        now: Instant,
+        id: CallbackId,
+        outcome: CallbackOutcome,
+    ) {
         let state = match outcome {
             CallbackOutcome::Completed => "completed",
             CallbackOutcome::Failed => "failed",
@@ -319,7 +450,9 @@ impl Engine {
 
     /// Cancel a pending callback (HTTP API).
     pub fn cancel_callback_request(&mut self, now: Instant, id: &str) -> bool {
-        let Some(n) = id.strip_prefix("cb-").and_then(|n| n.parse::<u64>().ok()) else { return false };
+        let Some(n) = id.strip_prefix("cb-").and_then(|n| n.parse::<u64>().ok()) else {
+            return false;
+        };
         let ok = self.acd.callback_cancel(now, CallbackId(n)).is_ok();
         self.drive_acd(now);
         ok
@@ -329,10 +462,17 @@ impl Engine {
     /// event's offset is measured from its arrival on the wall clock).
     fn cdr_for(&mut self, now: Instant, record: &CallbackRecord, kind: EventKind) {
         let wall = self.clock.at(now);
-        let Some(service) = self.catalog.services.by_id(record.service.as_str()) else { return };
+        let Some(service) = self.catalog.services.by_id(record.service.as_str()) else {
+            return;
+        };
         let tz = service.calendar().time_zone();
         let mono_ms = (wall - record.arrived_at).num_milliseconds().max(0) as u64;
         let at = wall.with_timezone(&tz).fixed_offset();
-        self.events.push_back(crate::inbound::EventEngine::call(CallId::new(record.call_id.clone()), at, mono_ms, kind));
+        self.events.push_back(crate::inbound::EventEngine::call(
+            CallId::new(record.call_id.clone()),
+            at,
+            mono_ms,
+            kind,
+        ));
     }
 }

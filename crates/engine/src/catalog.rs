@@ -29,9 +29,16 @@ impl PromptLibrary {
     }
 
     /// A prompt, or the same name in `fallback` when this language lacks it.
-    pub fn get_or(&self, key: &PromptRef, fallback: &centralino_model::Language) -> Option<&Prompt> {
+    pub fn get_or(
+        &self,
+        key: &PromptRef,
+        fallback: &centralino_model::Language,
+    ) -> Option<&Prompt> {
         self.prompts.get(key).or_else(|| {
-            let alt = PromptRef { language: fallback.clone(), name: key.name.clone() };
+            let alt = PromptRef {
+                language: fallback.clone(),
+                name: key.name.clone(),
+            };
             self.prompts.get(&alt)
         })
     }

@@ -45,9 +45,14 @@ mod tests {
     #[test]
     fn follows_the_monotonic_clock() {
         let t0 = Instant::now();
-        let w0 = DateTime::parse_from_rfc3339("2026-11-23T09:00:00+01:00").unwrap().with_timezone(&Utc);
+        let w0 = DateTime::parse_from_rfc3339("2026-11-23T09:00:00+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
         let c = WallClock::new(t0, w0);
-        assert_eq!(c.at(t0 + Duration::from_millis(1500)), w0 + chrono::Duration::milliseconds(1500));
+        assert_eq!(
+            c.at(t0 + Duration::from_millis(1500)),
+            w0 + chrono::Duration::milliseconds(1500)
+        );
         assert_eq!(c.at(t0), w0);
     }
 }

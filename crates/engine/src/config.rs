@@ -100,6 +100,10 @@ impl EngineConfig {
 
     /// The codecs we can actually offer and answer: G.729 only with a codec.
     pub fn usable_codecs(&self) -> Vec<Codec> {
-        self.codecs.iter().copied().filter(|c| *c != Codec::G729 || self.g729.is_some()).collect()
+        self.codecs
+            .iter()
+            .copied()
+            .filter(|c| *c != Codec::G729 || self.g729.is_some())
+            .collect()
     }
 }

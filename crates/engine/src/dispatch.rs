@@ -17,8 +17,16 @@ impl Engine {
     pub(crate) fn process_sip_events(&mut self, now: Instant) {
         while let Some(event) = self.sip.poll_event() {
             match event {
-                TxEvent::Request { tx, request, source } => self.on_request(now, tx, request, source),
-                TxEvent::Ack { invite, request, source } => self.on_ack(now, invite, request, source),
+                TxEvent::Request {
+                    tx,
+                    request,
+                    source,
+                } => self.on_request(now, tx, request, source),
+                TxEvent::Ack {
+                    invite,
+                    request,
+                    source,
+                } => self.on_ack(now, invite, request, source),
                 TxEvent::Cancelled { invite } => self.on_cancelled(now, invite),
                 TxEvent::Response { tx, response } => self.on_response(now, tx, response),
                 TxEvent::Timeout { tx } => self.on_client_timeout(now, tx),
@@ -37,8 +45,16 @@ impl Engine {
     }
 
     /// A response with just a status code, our Server header.
-    pub(crate) fn respond_code(&mut self, now: Instant, tx: ServerTxKey, request: &Request, code: u16) {
-        let r = builder::response(request, code).server(&self.config.user_agent).build();
+    pub(crate) fn respond_code(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: &Request,
+        code: u16,
+    ) {
+        let r = builder::response(request, code)
+            .server(&self.config.user_agent)
+            .build();
         self.respond(now, tx, r);
     }
 
@@ -55,7 +71,9 @@ impl Engine {
                 Some(leg) => self.on_refer(now, tx, leg, request),
                 None => self.respond_code(now, tx, &request, 481),
             },
-            Method::Notify if in_dialog && self.leg_of(&request).is_some() => self.respond_code(now, tx, &request, 200),
+            Method::Notify if in_dialog && self.leg_of(&request).is_some() => {
+                self.respond_code(now, tx, &request, 200)
+            }
             Method::Invite => self.on_reinvite(now, tx, request, source),
             Method::Options => {
                 if in_dialog && self.leg_of(&request).is_none() {
@@ -100,9 +118,14 @@ impl Engine {
                 None => self.respond_code(now, tx, &request, 481),
             },
             Method::Ack | Method::Cancel => {}
-            _ if in_dialog && self.leg_of(&request).is_none() => self.respond_code(now, tx, &request, 481),
+            _ if in_dialog && self.leg_of(&request).is_none() => {
+                self.respond_code(now, tx, &request, 481)
+            }
             _ => {
-                let r = builder::response(&request, 405).allow(ALLOW).server(&self.config.user_agent).build();
+                let r = builder::response(&request, 405)
+                    .allow(ALLOW)
+                    .server(&self.config.user_agent)
+                    .build();
                 self.respond(now, tx, r);
             }
         }
@@ -144,7 +167,11 @@ impl Engine {
                 return self.send_bye(now, leg);
             }
             // No ACK will come: treat the dialog as confirmed so the BYE goes out.
-            if let Some(l) = self.legs.get_mut(leg).filter(|l| l.state == LegState::Answered) {
+            if let Some(l) = self
+                .legs
+                .get_mut(leg)
+                .filter(|l| l.state == LegState::Answered)
+            {
                 l.state = LegState::Confirmed;
             }
             if let Some(call) = self.legs.get(leg).map(|l| l.call) {
@@ -158,7 +185,9 @@ impl Engine {
     /// response; a leg without a dialog is simply dropped.
     pub(crate) fn hang_up_leg(&mut self, now: Instant, key: crate::LegKey) {
         self.unbridge(key);
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         if leg.state == LegState::Ending {
             return;
         }
@@ -242,7 +271,8 @@ impl Engine {
             }
             if leg.media_open {
                 leg.media_open = false;
-                self.events.push_back(crate::EngineEvent::CloseMedia { leg: key });
+                self.events
+                    .push_back(crate::EngineEvent::CloseMedia { leg: key });
             }
         }
     }

@@ -24,7 +24,8 @@ fn uri_user(uri: &str) -> Option<&str> {
     let s = s.split_once(':').map(|(_, rest)| rest).unwrap_or(s);
     let end = s.find(['@', ';', '>', '?']).unwrap_or(s.len());
     let user = &s[..end];
-    (!user.is_empty() && s[end..].starts_with('@') || uri.trim_start().starts_with("tel:")).then_some(user)
+    (!user.is_empty() && s[end..].starts_with('@') || uri.trim_start().starts_with("tel:"))
+        .then_some(user)
 }
 
 /// The original called party of a forwarded call: the first Diversion
@@ -46,12 +47,22 @@ fn diverted_from(request: &Request) -> Option<String> {
 }
 
 impl Engine {
-    pub(crate) fn on_new_invite(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr) {
+    pub(crate) fn on_new_invite(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: Request,
+        source: SocketAddr,
+    ) {
         // Called number: Request-URI user, else To user.
         let ruri = request.uri.to_string();
         let called_raw = uri_user(&ruri)
             .map(str::to_owned)
-            .or_else(|| request.to_addr().and_then(|t| uri_user(t.uri).map(str::to_owned)))
+            .or_else(|| {
+                request
+                    .to_addr()
+                    .and_then(|t| uri_user(t.uri).map(str::to_owned))
+            })
             .unwrap_or_default();
         let called = normalize_number(&called_raw);
         let caller = request
@@ -83,10 +94,16 @@ impl Engine {
                         diverted_from: diverted_from(&request),
                         codec: None,
                     },
-                    EventKind::Rejected { reason: RejectReason::Capacity },
-                    EventKind::Ended { ended_by: centralino_cdr::EndedBy::System, ivr_outcome: None },
+                    EventKind::Rejected {
+                        reason: RejectReason::Capacity,
+                    },
+                    EventKind::Ended {
+                        ended_by: centralino_cdr::EndedBy::System,
+                        ivr_outcome: None,
+                    },
                 ] {
-                    self.events.push_back(EventEngine::call(id.clone(), at, 0, kind));
+                    self.events
+                        .push_back(EventEngine::call(id.clone(), at, 0, kind));
                 }
             }
             return;
@@ -122,7 +139,9 @@ impl Engine {
             if let Err(e) = centralino_sdp::answer(offer, &codecs, &probe) {
                 self.stats.calls_no_codec += 1;
                 let warning = match e {
-                    NegotiationError::NoCommonCodec { .. } => "305 centralino \"Incompatible media format\"",
+                    NegotiationError::NoCommonCodec { .. } => {
+                        "305 centralino \"Incompatible media format\""
+                    }
                     _ => "304 centralino \"Media type not available\"",
                 };
                 tracing::info!(error = %e, "no usable audio in the offer: 488");
@@ -241,7 +260,9 @@ impl Engine {
     }
 
     pub(crate) fn on_media_failed(&mut self, now: Instant, key: LegKey) {
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let call = leg.call;
         if let Some(tx) = leg.invite_tx {
             let r = builder::response(&leg.invite, 503)
@@ -270,7 +291,9 @@ impl Engine {
     /// Send the 2xx with our SDP (answer, or offer for an offerless INVITE).
     pub(crate) fn answer(&mut self, now: Instant, key: LegKey) {
         let codecs = self.config.usable_codecs();
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let local = self.local_media(leg);
         let call = leg.call;
         let (sdp, negotiated) = match &leg.remote_offer {
@@ -282,12 +305,19 @@ impl Engine {
                 }
             },
             None => (
-                centralino_sdp::offer(&codecs, Some(self.config.telephone_event_pt), &local, Direction::SendRecv),
+                centralino_sdp::offer(
+                    &codecs,
+                    Some(self.config.telephone_event_pt),
+                    &local,
+                    Direction::SendRecv,
+                ),
                 None,
             ),
         };
         let contact = self.contact();
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         let response = builder::response(&leg.invite, 200)
             .to_tag(&leg.local_tag)
             .contact(&contact)
@@ -330,7 +360,9 @@ impl Engine {
     /// Create or update the leg's media session from a negotiation result.
     pub(crate) fn start_media(&mut self, now: Instant, key: LegKey, n: centralino_sdp::Negotiated) {
         let ssrc = self.ids.next_u64();
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         let stream = StreamParams {
             codec: n.codec,
             payload_type: n.payload_type,
@@ -359,11 +391,21 @@ impl Engine {
         leg.negotiated = Some(n);
     }
 
-    pub(crate) fn on_ack(&mut self, now: Instant, invite: ServerTxKey, request: Request, _source: SocketAddr) {
-        let Some(&key) = self.by_invite.get(&invite) else { return };
+    pub(crate) fn on_ack(
+        &mut self,
+        now: Instant,
+        invite: ServerTxKey,
+        request: Request,
+        _source: SocketAddr,
+    ) {
+        let Some(&key) = self.by_invite.get(&invite) else {
+            return;
+        };
         self.by_invite.remove(&invite);
         let codecs = self.config.usable_codecs();
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         if leg.reoffer == Some(invite) {
             // The answer to the offer we put in a re-INVITE's 200.
             leg.reoffer = None;
@@ -410,34 +452,63 @@ impl Engine {
     }
 
     pub(crate) fn on_cancelled(&mut self, now: Instant, invite: ServerTxKey) {
-        let Some(&key) = self.by_invite.get(&invite) else { return };
-        let Some(leg) = self.legs.get(key) else { return };
-        let r = builder::response(&leg.invite, 487).to_tag(&leg.local_tag).build();
+        let Some(&key) = self.by_invite.get(&invite) else {
+            return;
+        };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
+        let r = builder::response(&leg.invite, 487)
+            .to_tag(&leg.local_tag)
+            .build();
         let call = leg.call;
         self.respond(now, invite, r);
         if let Some(c) = self.calls.get(&call) {
-            c.span.in_scope(|| tracing::info!("caller cancelled before the answer"));
+            c.span
+                .in_scope(|| tracing::info!("caller cancelled before the answer"));
         }
         self.end_call(now, call, EndCause::CallerHangup);
     }
 
     /// re-INVITE (§14.2): hold, unhold, a new codec or address; answered
     /// with our SDP (same port, version + 1).
-    pub(crate) fn on_reinvite(&mut self, now: Instant, tx: ServerTxKey, request: Request, source: SocketAddr) {
+    pub(crate) fn on_reinvite(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        request: Request,
+        source: SocketAddr,
+    ) {
         let Some(key) = self.leg_of(&request) else {
             return self.respond_code(now, tx, &request, 481);
         };
         self.offer_answer_in_dialog(now, tx, key, request, source);
     }
 
-    pub(crate) fn on_update(&mut self, now: Instant, tx: ServerTxKey, key: LegKey, request: Request, source: SocketAddr) {
+    pub(crate) fn on_update(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        key: LegKey,
+        request: Request,
+        source: SocketAddr,
+    ) {
         self.offer_answer_in_dialog(now, tx, key, request, source);
     }
 
-    fn offer_answer_in_dialog(&mut self, now: Instant, tx: ServerTxKey, key: LegKey, request: Request, _source: SocketAddr) {
+    fn offer_answer_in_dialog(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        key: LegKey,
+        request: Request,
+        _source: SocketAddr,
+    ) {
         let codecs = self.config.usable_codecs();
         let contact = self.contact();
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         if let Some(dialog) = leg.dialog.as_mut() {
             if let Some(r) = dialog.check_remote_cseq(&request) {
                 return self.respond(now, tx, r);
@@ -454,7 +525,12 @@ impl Engine {
             leg.reoffer = Some(tx);
             self.by_invite.insert(tx, key);
             let local = self.local_media_of(key);
-            let sdp = centralino_sdp::offer(&codecs, Some(self.config.telephone_event_pt), &local, Direction::SendRecv);
+            let sdp = centralino_sdp::offer(
+                &codecs,
+                Some(self.config.telephone_event_pt),
+                &local,
+                Direction::SendRecv,
+            );
             let r = builder::response(&request, 200)
                 .contact(&contact)
                 .allow(ALLOW)
@@ -487,8 +563,14 @@ impl Engine {
                 if let Some(p) = self.legs.get(key).and_then(|l| l.peer) {
                     self.bridge(now, key, p);
                 }
-                if let Some(call) = self.legs.get(key).map(|l| l.call).and_then(|c| self.calls.get(&c)) {
-                    call.span.in_scope(|| tracing::info!(held, "media changed by the peer"));
+                if let Some(call) = self
+                    .legs
+                    .get(key)
+                    .map(|l| l.call)
+                    .and_then(|c| self.calls.get(&c))
+                {
+                    call.span
+                        .in_scope(|| tracing::info!(held, "media changed by the peer"));
                 }
                 self.respond(now, tx, r);
             }
@@ -507,25 +589,41 @@ impl Engine {
     fn local_media_of(&self, key: LegKey) -> LocalMedia {
         match self.legs.get(key) {
             Some(leg) => self.local_media(leg),
-            None => LocalMedia { address: self.config.media_address, rtp_port: 9, session_id: 1, session_version: 1 },
+            None => LocalMedia {
+                address: self.config.media_address,
+                rtp_port: 9,
+                session_id: 1,
+                session_version: 1,
+            },
         }
     }
 
     /// SIP INFO (`application/dtmf-relay` `Signal=5`, or `application/dtmf`
     /// `5`): the fallback when a trunk does not send RFC 4733 events.
     pub(crate) fn on_info(&mut self, now: Instant, tx: ServerTxKey, key: LegKey, request: Request) {
-        let content_type = request.header_value("Content-Type").unwrap_or("").to_ascii_lowercase();
+        let content_type = request
+            .header_value("Content-Type")
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let body = String::from_utf8_lossy(&request.body);
         let digit = if content_type.starts_with("application/dtmf-relay") {
             body.lines()
                 .find_map(|l| {
                     let (k, v) = l.split_once('=')?;
-                    k.trim().eq_ignore_ascii_case("signal").then(|| v.trim().chars().next()).flatten()
+                    k.trim()
+                        .eq_ignore_ascii_case("signal")
+                        .then(|| v.trim().chars().next())
+                        .flatten()
                 })
                 .and_then(DtmfDigit::from_char)
         } else if content_type.starts_with("application/dtmf") {
             body.trim().chars().next().and_then(|c| {
-                DtmfDigit::from_char(c).or_else(|| body.trim().parse::<u8>().ok().and_then(DtmfDigit::from_event))
+                DtmfDigit::from_char(c).or_else(|| {
+                    body.trim()
+                        .parse::<u8>()
+                        .ok()
+                        .and_then(DtmfDigit::from_event)
+                })
             })
         } else {
             None
@@ -566,7 +664,10 @@ mod tests {
 
     #[test]
     fn users_of_uris() {
-        assert_eq!(uri_user("sip:800228040@10.0.0.1:5060;user=phone"), Some("800228040"));
+        assert_eq!(
+            uri_user("sip:800228040@10.0.0.1:5060;user=phone"),
+            Some("800228040")
+        );
         assert_eq!(uri_user("<sip:+39800228040@trunk>"), Some("+39800228040"));
         assert_eq!(uri_user("tel:+39-0461-497300"), Some("+39-0461-497300"));
         assert_eq!(uri_user("sip:trunk.example.com"), None);

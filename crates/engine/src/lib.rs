@@ -222,7 +222,10 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("calls", &self.calls.len()).field("stats", &self.stats).finish()
+        f.debug_struct("Engine")
+            .field("calls", &self.calls.len())
+            .field("stats", &self.stats)
+            .finish()
     }
 }
 
@@ -250,7 +253,8 @@ impl Engine {
         let acd = centralino_acd::Acd::new(now, &catalog.acd)?;
         let logins = agents::AgentLogins::from_config(&catalog.acd);
         let secret = ids.token(32);
-        let mut digest_cfg = centralino_sip::auth::DigestConfig::new(&config.realm, secret.as_bytes());
+        let mut digest_cfg =
+            centralino_sip::auth::DigestConfig::new(&config.realm, secret.as_bytes());
         digest_cfg.algorithms = config.digest_algorithms.clone();
         let digest = centralino_sip::auth::DigestServer::new(digest_cfg, now, seed ^ 0xd1_6e57);
         let registrar = centralino_sip::registrar::Registrar::new(config.registrar);
@@ -345,12 +349,15 @@ impl Engine {
                 if self.shutting_down.is_none() {
                     self.shutting_down = Some(now);
                     let grace = self.config.shutdown_grace;
-                    self.timers.schedule(now + grace, timers::Timer::ShutdownGrace);
+                    self.timers
+                        .schedule(now + grace, timers::Timer::ShutdownGrace);
                 }
                 self.check_shutdown(now);
             }
             Command::Reload(catalog) => {
-                tracing::info!("configuration reloaded: new calls use it, calls in progress keep theirs");
+                tracing::info!(
+                    "configuration reloaded: new calls use it, calls in progress keep theirs"
+                );
                 if catalog.acd != self.catalog.acd {
                     tracing::warn!("queues and agents changed: they apply at the next restart");
                 }
@@ -400,7 +407,10 @@ impl Engine {
     /// Counters.
     pub fn stats(&self) -> EngineStats {
         let active = self.calls.values().filter(|c| !c.service_call).count();
-        EngineStats { active_calls: active as u64, ..self.stats }
+        EngineStats {
+            active_calls: active as u64,
+            ..self.stats
+        }
     }
 
     /// SIP counters of the transaction layer.
@@ -430,7 +440,9 @@ impl Engine {
     }
 
     fn check_shutdown(&mut self, now: Instant) {
-        let Some(since) = self.shutting_down else { return };
+        let Some(since) = self.shutting_down else {
+            return;
+        };
         if now.saturating_duration_since(since) >= self.config.shutdown_grace {
             let keys: Vec<CallKey> = self.calls.keys().copied().collect();
             for key in keys {
@@ -439,4 +451,3 @@ impl Engine {
         }
     }
 }
-

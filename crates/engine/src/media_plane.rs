@@ -32,18 +32,21 @@ impl MediaPlane {
     pub fn next_tick(&self) -> Option<Instant> {
         self.next_tick
     }
-
 }
 
 impl Engine {
     /// Start a tick when one is due.
     pub(crate) fn media_tick(&mut self, now: Instant) {
-        let Some(due) = self.media.next_tick else { return };
+        let Some(due) = self.media.next_tick else {
+            return;
+        };
         if now < due {
             return;
         }
         let legs = &self.legs;
-        self.media.active.retain(|k| legs.get(*k).is_some_and(|l| l.media.is_some()));
+        self.media
+            .active
+            .retain(|k| legs.get(*k).is_some_and(|l| l.media.is_some()));
         if self.media.active.is_empty() {
             self.media.next_tick = None;
             self.media.tick = None;
@@ -67,7 +70,11 @@ impl Engine {
                 }
                 if let Some(t) = session.on_tick(tick, buf) {
                     self.stats.rtp_sent += 1;
-                    return Some(RtpTransmit { leg: key, destination: t.destination, len: t.len });
+                    return Some(RtpTransmit {
+                        leg: key,
+                        destination: t.destination,
+                        len: t.len,
+                    });
                 }
                 self.drain_media_events(tick, key);
             }
@@ -93,8 +100,17 @@ impl Engine {
                 // Bridged: rewrite into the other leg's stream (payload untouched
                 // when the codecs match, A-law↔µ-law transcoded otherwise).
                 peer.and_then(|p| {
-                    let t = self.legs.get_mut(p)?.media.as_mut()?.relay(now, &packet, out)?;
-                    Some(RtpTransmit { leg: p, destination: t.destination, len: t.len })
+                    let t = self
+                        .legs
+                        .get_mut(p)?
+                        .media
+                        .as_mut()?
+                        .relay(now, &packet, out)?;
+                    Some(RtpTransmit {
+                        leg: p,
+                        destination: t.destination,
+                        len: t.len,
+                    })
                 })
             }
             Received::Dropped(_) => {
@@ -112,13 +128,18 @@ impl Engine {
     /// Relay RTP between two legs, both ways.
     pub(crate) fn bridge(&mut self, _now: Instant, a: LegKey, b: LegKey) {
         let source_of = |l: &crate::call::Leg| {
-            l.negotiated.as_ref().map(|n| centralino_media::RelaySource {
-                codec: n.codec,
-                payload_type: n.payload_type,
-                telephone_event_pt: n.telephone_event_pt,
-            })
+            l.negotiated
+                .as_ref()
+                .map(|n| centralino_media::RelaySource {
+                    codec: n.codec,
+                    payload_type: n.payload_type,
+                    telephone_event_pt: n.telephone_event_pt,
+                })
         };
-        let (Some(sa), Some(sb)) = (self.legs.get(a).and_then(source_of), self.legs.get(b).and_then(source_of)) else {
+        let (Some(sa), Some(sb)) = (
+            self.legs.get(a).and_then(source_of),
+            self.legs.get(b).and_then(source_of),
+        ) else {
             tracing::warn!(%a, %b, "cannot bridge legs without negotiated media");
             return;
         };
@@ -138,7 +159,9 @@ impl Engine {
 
     /// Stop relaying between `leg` and its peer.
     pub(crate) fn unbridge(&mut self, leg: LegKey) {
-        let Some(peer) = self.legs.get_mut(leg).and_then(|l| l.peer.take()) else { return };
+        let Some(peer) = self.legs.get_mut(leg).and_then(|l| l.peer.take()) else {
+            return;
+        };
         if let Some(s) = self.legs.get_mut(leg).and_then(|l| l.media.as_mut()) {
             s.stop_relay();
         }

@@ -33,7 +33,13 @@ impl Engine {
     /// Create an outgoing leg of `call`; the INVITE leaves once the driver
     /// has bound its RTP socket.
     pub(crate) fn originate(&mut self, _now: Instant, call: CallKey, o: Originate) -> LegKey {
-        let Originate { role, target_uri, destination, first_codec, extra_headers } = o;
+        let Originate {
+            role,
+            target_uri,
+            destination,
+            first_codec,
+            extra_headers,
+        } = o;
         let mut offered = self.config.usable_codecs();
         if let Some(c) = first_codec {
             offered.retain(|x| *x != c);
@@ -78,17 +84,29 @@ impl Engine {
 
     /// The RTP socket of an outgoing leg is ready: send the INVITE.
     pub(crate) fn send_invite(&mut self, now: Instant, key: LegKey) {
-        let from_user = self.config.trunk.as_ref().map(|t| t.from_user.clone()).unwrap_or_else(|| "centralino".into());
+        let from_user = self
+            .config
+            .trunk
+            .as_ref()
+            .map(|t| t.from_user.clone())
+            .unwrap_or_else(|| "centralino".into());
         let contact = self.contact();
         let host = self.config.sip_address.ip().to_string();
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let local = LocalMedia {
             address: self.config.media_address,
             rtp_port: leg.local_rtp.map(|a| a.port()).unwrap_or(9),
             session_id: leg.sdp_session_id,
             session_version: leg.sdp_version,
         };
-        let sdp = centralino_sdp::offer(&leg.offered, Some(self.config.telephone_event_pt), &local, Direction::SendRecv);
+        let sdp = centralino_sdp::offer(
+            &leg.offered,
+            Some(self.config.telephone_event_pt),
+            &local,
+            Direction::SendRecv,
+        );
         let uri = match parse_uri(&leg.target_uri) {
             Ok(u) => u,
             Err(_) => {
@@ -96,16 +114,35 @@ impl Engine {
                 return self.outbound_failed(now, key, 400);
             }
         };
-        let caller_id = self.calls.get(&leg.call).map(|c| c.caller.clone()).unwrap_or_default();
+        let caller_id = self
+            .calls
+            .get(&leg.call)
+            .map(|c| c.caller.clone())
+            .unwrap_or_default();
         let from = match leg.role {
             // The operator's phone shows the citizen's number.
-            LegRole::Agent(_) => format!("sip:{}@{}", if caller_id.is_empty() { "anonymous" } else { &caller_id }, host),
+            LegRole::Agent(_) => format!(
+                "sip:{}@{}",
+                if caller_id.is_empty() {
+                    "anonymous"
+                } else {
+                    &caller_id
+                },
+                host
+            ),
             _ => format!("sip:{from_user}@{host}"),
         };
-        let mut b = RequestBuilder::out_of_dialog(Method::Invite, uri, &from, &leg.target_uri, &host, &mut self.ids)
-            .contact(&contact)
-            .header("Allow", crate::config::ALLOW)
-            .header("User-Agent", &self.config.user_agent);
+        let mut b = RequestBuilder::out_of_dialog(
+            Method::Invite,
+            uri,
+            &from,
+            &leg.target_uri,
+            &host,
+            &mut self.ids,
+        )
+        .contact(&contact)
+        .header("Allow", crate::config::ALLOW)
+        .header("User-Agent", &self.config.user_agent);
         for (name, value) in &leg.extra_headers {
             b = b.header(name, value.clone());
         }
@@ -113,9 +150,18 @@ impl Engine {
         // From carries our tag: keep it as the leg's local tag.
         let local_tag = request.from_tag().map(str::to_owned);
         let destination = leg.source;
-        if let Some(t) = self.config.trunk.as_ref().filter(|_| !matches!(leg.role, LegRole::Agent(_))) {
+        if let Some(t) = self
+            .config
+            .trunk
+            .as_ref()
+            .filter(|_| !matches!(leg.role, LegRole::Agent(_)))
+        {
             if let Some(pai) = &t.asserted_identity {
-                centralino_sip::builder::set_header(&mut request.headers, "P-Asserted-Identity", pai.clone());
+                centralino_sip::builder::set_header(
+                    &mut request.headers,
+                    "P-Asserted-Identity",
+                    pai.clone(),
+                );
             }
         }
         match self.sip.send_request(now, destination, request.clone()) {
@@ -138,9 +184,17 @@ impl Engine {
     }
 
     /// A response to one of our INVITEs.
-    pub(crate) fn on_invite_response(&mut self, now: Instant, tx: ClientTxKey, key: LegKey, response: Response) {
+    pub(crate) fn on_invite_response(
+        &mut self,
+        now: Instant,
+        tx: ClientTxKey,
+        key: LegKey,
+        response: Response,
+    ) {
         let code = response.status_code.code();
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         if code < 200 {
             if leg.state == LegState::Inviting {
                 leg.state = LegState::Early;
@@ -200,7 +254,10 @@ impl Engine {
 
     /// Our INVITE got no final response in time (Timer B).
     pub(crate) fn on_invite_timeout(&mut self, now: Instant, key: LegKey) {
-        let cancelling = self.legs.get(key).is_some_and(|l| l.state == LegState::Cancelling);
+        let cancelling = self
+            .legs
+            .get(key)
+            .is_some_and(|l| l.state == LegState::Cancelling);
         if cancelling {
             return self.leg_finished(now, key);
         }
@@ -210,7 +267,9 @@ impl Engine {
     /// Give up on an outgoing leg that has not been answered: CANCEL it when
     /// it rings, just drop it before the INVITE left.
     pub(crate) fn cancel_leg(&mut self, now: Instant, key: LegKey) {
-        let Some(leg) = self.legs.get_mut(key) else { return };
+        let Some(leg) = self.legs.get_mut(key) else {
+            return;
+        };
         match leg.state {
             LegState::MediaPending => self.leg_finished(now, key),
             LegState::Inviting | LegState::Early => {
@@ -229,7 +288,9 @@ impl Engine {
 
     /// An outgoing leg ended without being answered.
     fn outbound_failed(&mut self, now: Instant, key: LegKey, code: u16) {
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let role = leg.role.clone();
         let call = leg.call;
         self.leg_finished(now, key);
@@ -241,7 +302,9 @@ impl Engine {
     }
 
     fn outbound_answered(&mut self, now: Instant, key: LegKey) {
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let role = leg.role.clone();
         let call = leg.call;
         match role {
@@ -253,12 +316,18 @@ impl Engine {
 
     /// The other legs of `call` when the call ends.
     pub(crate) fn legs_of_call(&self, call: CallKey) -> Vec<LegKey> {
-        self.legs.iter().filter(|(_, l)| l.call == call).map(|(k, _)| k).collect()
+        self.legs
+            .iter()
+            .filter(|(_, l)| l.call == call)
+            .map(|(k, _)| k)
+            .collect()
     }
 
     /// A BYE from a leg that is not the caller's.
     pub(crate) fn on_leg_bye(&mut self, now: Instant, key: LegKey) {
-        let Some(leg) = self.legs.get(key) else { return };
+        let Some(leg) = self.legs.get(key) else {
+            return;
+        };
         let call = leg.call;
         let role = leg.role.clone();
         self.leg_finished(now, key);

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 impl Engine {
     /// Emit a CDR event for a call.
     pub(crate) fn cdr(&mut self, now: Instant, key: CallKey, kind: EventKind) {
-        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else { return };
+        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else {
+            return;
+        };
         let tz = call.service.calendar().time_zone();
         let at = self.clock.at(now).with_timezone(&tz).fixed_offset();
         let ev = EventEngine::call(CallId::new(call.uid.clone()), at, call.mono_ms(now), kind);
@@ -25,7 +27,9 @@ impl Engine {
     /// The call's first event: it is written at arrival so a crash leaves a
     /// row that restart closes as failed.
     pub(crate) fn cdr_arrived(&mut self, _now: Instant, key: CallKey, codec: Option<Codec>) {
-        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else { return };
+        let Some(call) = self.calls.get(&key).filter(|c| !c.service_call) else {
+            return;
+        };
         let tz = call.service.calendar().time_zone();
         let at = call.arrived_wall.with_timezone(&tz).fixed_offset();
         let kind = EventKind::Arrived {
@@ -44,14 +48,18 @@ impl Engine {
 
     pub(crate) fn start_ivr(&mut self, now: Instant, key: CallKey) {
         let wall = self.clock.at(now);
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         if call.ivr.is_some() {
             return;
         }
         if call.service_call {
             // A feature code: a beep confirms it, then we hang up.
             let beep: Vec<PromptRef> =
-                crate::acd_glue::system_prompt(&call.language.clone(), "beep").into_iter().collect();
+                crate::acd_glue::system_prompt(&call.language.clone(), "beep")
+                    .into_iter()
+                    .collect();
             return self.play_engine(now, key, &beep, crate::acd_glue::TOKEN_HANGUP);
         }
         let mut ctx = CallContext::new(call.caller.clone(), call.called.clone());
@@ -65,35 +73,55 @@ impl Engine {
     /// Execute every pending IVR action, then re-arm the call's timer.
     pub(crate) fn drive_ivr(&mut self, now: Instant, key: CallKey) {
         loop {
-            let Some(call) = self.calls.get_mut(&key) else { return };
+            let Some(call) = self.calls.get_mut(&key) else {
+                return;
+            };
             if call.ended {
                 return;
             }
-            let Some(action) = call.ivr.as_mut().and_then(IvrCall::poll_action) else { break };
+            let Some(action) = call.ivr.as_mut().and_then(IvrCall::poll_action) else {
+                break;
+            };
             self.execute(now, key, action);
         }
         self.reschedule(now, key);
     }
 
     pub(crate) fn prompt_items(&self, key: CallKey, prompts: &[PromptRef]) -> Vec<PlayItem> {
-        let Some(call) = self.calls.get(&key) else { return Vec::new() };
+        let Some(call) = self.calls.get(&key) else {
+            return Vec::new();
+        };
         prompts
             .iter()
-            .map(|p| match call.catalog.prompts.get_or(p, &call.catalog.default_language) {
-                Some(prompt) => PlayItem::Prompt(prompt.clone()),
-                None => {
-                    call.span.in_scope(|| tracing::warn!(prompt = %p, "prompt not loaded: playing silence"));
-                    PlayItem::Silence(Duration::from_millis(200))
+            .map(|p| {
+                match call
+                    .catalog
+                    .prompts
+                    .get_or(p, &call.catalog.default_language)
+                {
+                    Some(prompt) => PlayItem::Prompt(prompt.clone()),
+                    None => {
+                        call.span.in_scope(
+                            || tracing::warn!(prompt = %p, "prompt not loaded: playing silence"),
+                        );
+                        PlayItem::Silence(Duration::from_millis(200))
+                    }
                 }
             })
             .collect()
     }
 
     fn execute(&mut self, now: Instant, key: CallKey, action: IvrAction) {
-        let Some(call) = self.calls.get(&key) else { return };
+        let Some(call) = self.calls.get(&key) else {
+            return;
+        };
         let leg = call.inbound;
         match action {
-            IvrAction::Play { token, prompts, interruptible: _ } => {
+            IvrAction::Play {
+                token,
+                prompts,
+                interruptible: _,
+            } => {
                 let items = self.prompt_items(key, &prompts);
                 if let Some(call) = self.calls.get_mut(&key) {
                     call.playing = Some(token);
@@ -115,27 +143,37 @@ impl Engine {
                     session.stop();
                 }
             }
-            IvrAction::StartRecording { max_length, silence_timeout, finish_key: _ } => {
+            IvrAction::StartRecording {
+                max_length,
+                silence_timeout,
+                finish_key: _,
+            } => {
                 let wall = self.clock.at(now);
                 let g729 = self.config.g729.clone();
-                let started = self.legs.get_mut(leg).and_then(|l| l.media.as_mut()).map(|s| {
-                    let cfg = RecordConfig {
-                        max_duration: max_length,
-                        silence_timeout: Some(silence_timeout),
-                        ..RecordConfig::default()
-                    };
-                    s.start_recording(now, cfg, g729.as_deref())
-                });
+                let started = self
+                    .legs
+                    .get_mut(leg)
+                    .and_then(|l| l.media.as_mut())
+                    .map(|s| {
+                        let cfg = RecordConfig {
+                            max_duration: max_length,
+                            silence_timeout: Some(silence_timeout),
+                            ..RecordConfig::default()
+                        };
+                        s.start_recording(now, cfg, g729.as_deref())
+                    });
                 match started {
                     Some(Ok(())) => {
                         if let Some(call) = self.calls.get_mut(&key) {
                             call.recording = Some(Recording { started_wall: wall });
-                            call.span.in_scope(|| tracing::info!("voicemail recording started"));
+                            call.span
+                                .in_scope(|| tracing::info!("voicemail recording started"));
                         }
                     }
                     Some(Err(e)) => {
                         if let Some(call) = self.calls.get(&key) {
-                            call.span.in_scope(|| tracing::warn!(error = %e, "cannot record this call"));
+                            call.span
+                                .in_scope(|| tracing::warn!(error = %e, "cannot record this call"));
                         }
                     }
                     None => {}
@@ -153,7 +191,8 @@ impl Engine {
             IvrAction::Hangup { outcome } => {
                 if let Some(call) = self.calls.get_mut(&key) {
                     call.ivr_outcome = Some(outcome);
-                    call.span.in_scope(|| tracing::info!(?outcome, "IVR ends the call"));
+                    call.span
+                        .in_scope(|| tracing::info!(?outcome, "IVR ends the call"));
                 }
                 self.end_call(now, key, EndCause::IvrDone);
             }
@@ -169,11 +208,17 @@ impl Engine {
         let kind = match event {
             IvrEvent::Choice { menu, digits } => {
                 if let Some(call) = self.calls.get(&key) {
-                    call.span.in_scope(|| tracing::info!(menu = %menu, digits = %digits, "menu choice"));
+                    call.span
+                        .in_scope(|| tracing::info!(menu = %menu, digits = %digits, "menu choice"));
                 }
-                EventKind::IvrChoice { menu: menu.to_string(), digits: digits.to_string() }
+                EventKind::IvrChoice {
+                    menu: menu.to_string(),
+                    digits: digits.to_string(),
+                }
             }
-            IvrEvent::Announcement { id } => EventKind::Announcement { announcement: id.to_string() },
+            IvrEvent::Announcement { id } => EventKind::Announcement {
+                announcement: id.to_string(),
+            },
             IvrEvent::LanguageChosen { language } => EventKind::Language { language },
             _ => return,
         };
@@ -182,18 +227,29 @@ impl Engine {
 
     /// Stop the recorder; keep the message if asked (and long enough).
     fn finish_recording(&mut self, now: Instant, key: CallKey, keep: bool) {
-        let Some(call) = self.calls.get_mut(&key) else { return };
-        let Some(rec) = call.recording.take() else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let Some(rec) = call.recording.take() else {
+            return;
+        };
         let leg = call.inbound;
-        let pcm = self.legs.get_mut(leg).and_then(|l| l.media.as_mut()).and_then(|s| s.stop_recording());
+        let pcm = self
+            .legs
+            .get_mut(leg)
+            .and_then(|l| l.media.as_mut())
+            .and_then(|s| s.stop_recording());
         let Some(pcm) = pcm else { return };
         if !keep {
             if let Some(call) = self.calls.get(&key) {
-                call.span.in_scope(|| tracing::info!("voicemail discarded (too short)"));
+                call.span
+                    .in_scope(|| tracing::info!("voicemail discarded (too short)"));
             }
             return;
         }
-        let Some(call) = self.calls.get(&key) else { return };
+        let Some(call) = self.calls.get(&key) else {
+            return;
+        };
         let id = format!("vm-{}", call.uid);
         let duration = Duration::from_millis(pcm.len() as u64 / 8);
         let vm = RecordedVoicemail {
@@ -201,7 +257,10 @@ impl Engine {
             call_id: call.uid.clone(),
             service: call.service.id().to_string(),
             caller: call.caller.clone(),
-            called: call.diverted_from.clone().unwrap_or_else(|| call.called.clone()),
+            called: call
+                .diverted_from
+                .clone()
+                .unwrap_or_else(|| call.called.clone()),
             received_at: rec.started_wall,
             duration,
             pcm,
@@ -213,10 +272,19 @@ impl Engine {
     }
 
     /// A key press from RTP or SIP INFO.
-    pub(crate) fn on_dtmf(&mut self, now: Instant, key: CallKey, digit: DtmfDigit, _duration: Duration) {
+    pub(crate) fn on_dtmf(
+        &mut self,
+        now: Instant,
+        key: CallKey,
+        digit: DtmfDigit,
+        _duration: Duration,
+    ) {
         self.stats.dtmf_received += 1;
-        let Some(call) = self.calls.get_mut(&key) else { return };
-        call.span.in_scope(|| tracing::info!(digit = %digit, "DTMF"));
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        call.span
+            .in_scope(|| tracing::info!(digit = %digit, "DTMF"));
         match call.phase {
             // In the queue: only a callback acceptance counts.
             QueuePhase::Waiting { .. } | QueuePhase::CallbackOffer { .. } => {
@@ -237,15 +305,23 @@ impl Engine {
     /// Events of a leg's media session.
     pub(crate) fn drain_media_events(&mut self, now: Instant, leg: crate::LegKey) {
         loop {
-            let Some(l) = self.legs.get_mut(leg) else { return };
+            let Some(l) = self.legs.get_mut(leg) else {
+                return;
+            };
             let call = l.call;
-            let Some(ev) = l.media.as_mut().and_then(|s| s.poll_event()) else { return };
+            let Some(ev) = l.media.as_mut().and_then(|s| s.poll_event()) else {
+                return;
+            };
             match ev {
-                MediaEvent::PlaybackFinished { token } if token.0 >= crate::acd_glue::TOKEN_CALLBACK_OFFER => {
+                MediaEvent::PlaybackFinished { token }
+                    if token.0 >= crate::acd_glue::TOKEN_CALLBACK_OFFER =>
+                {
                     self.engine_playback_finished(now, call, token.0);
                 }
                 MediaEvent::PlaybackFinished { token } => {
-                    let Some(c) = self.calls.get_mut(&call) else { continue };
+                    let Some(c) = self.calls.get_mut(&call) else {
+                        continue;
+                    };
                     let token = centralino_ivr::PlayToken(token.0);
                     if c.playing == Some(token) {
                         c.playing = None;
@@ -259,7 +335,10 @@ impl Engine {
                 MediaEvent::InactivityTimeout { silent_for } => {
                     if let Some(c) = self.calls.get(&call) {
                         c.span.in_scope(|| {
-                            tracing::info!(silent_ms = silent_for.as_millis() as u64, "no RTP: ending the call")
+                            tracing::info!(
+                                silent_ms = silent_for.as_millis() as u64,
+                                "no RTP: ending the call"
+                            )
                         });
                     }
                     self.end_call(now, call, EndCause::MediaTimeout);
@@ -283,15 +362,21 @@ impl Engine {
 
     /// Re-arm a call's own timer from its IVR and ring state.
     pub(crate) fn reschedule(&mut self, _now: Instant, key: CallKey) {
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         let ring = self.legs.get(call.inbound).and_then(|l| match l.state {
             crate::call::LegState::Ringing { answer_at } => Some(answer_at),
             _ => None,
         });
-        let next = [call.ivr.as_ref().and_then(IvrCall::poll_timeout), ring, call.callback_offer_until]
-            .into_iter()
-            .flatten()
-            .min();
+        let next = [
+            call.ivr.as_ref().and_then(IvrCall::poll_timeout),
+            ring,
+            call.callback_offer_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         if next != call.deadline {
             call.deadline = next;
             if let Some(at) = next {
@@ -304,7 +389,9 @@ impl Engine {
         while let Some((at, timer)) = self.timers.pop_due(now) {
             match timer {
                 Timer::Call(key) => {
-                    let Some(call) = self.calls.get_mut(&key) else { continue };
+                    let Some(call) = self.calls.get_mut(&key) else {
+                        continue;
+                    };
                     if call.deadline != Some(at) {
                         continue; // superseded
                     }
@@ -317,7 +404,12 @@ impl Engine {
                             }
                         }
                     }
-                    if self.calls.get(&key).and_then(|c| c.callback_offer_until).is_some_and(|t| t <= now) {
+                    if self
+                        .calls
+                        .get(&key)
+                        .and_then(|c| c.callback_offer_until)
+                        .is_some_and(|t| t <= now)
+                    {
                         self.callback_offer_expired(now, key);
                     }
                     if let Some(ivr) = self.calls.get_mut(&key).and_then(|c| c.ivr.as_mut()) {
@@ -334,7 +426,9 @@ impl Engine {
     /// the ACD, write the last CDR event, hang up or cancel every leg still
     /// up, free media.
     pub(crate) fn end_call(&mut self, now: Instant, key: CallKey, cause: EndCause) {
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         if call.ended {
             return;
         }
@@ -359,8 +453,13 @@ impl Engine {
         if self.calls.get(&key).is_some_and(|c| c.recording.is_some()) {
             self.finish_recording(now, key, true);
         }
-        let Some(call) = self.calls.get(&key) else { return };
-        let waiting = matches!(call.phase, QueuePhase::Waiting { .. } | QueuePhase::CallbackOffer { .. }) || !call.offers.is_empty();
+        let Some(call) = self.calls.get(&key) else {
+            return;
+        };
+        let waiting = matches!(
+            call.phase,
+            QueuePhase::Waiting { .. } | QueuePhase::CallbackOffer { .. }
+        ) || !call.offers.is_empty();
         let bridged_agent = match &call.phase {
             QueuePhase::Bridged { agent } => Some(agent.clone()),
             _ => None,
@@ -376,7 +475,13 @@ impl Engine {
             IvrOutcome::OutOfHours => centralino_cdr::IvrOutcome::OutOfHours,
             IvrOutcome::Voicemail => centralino_cdr::IvrOutcome::Voicemail,
         });
-        call.span.in_scope(|| tracing::info!(?cause, duration_ms = call.age(now).as_millis() as u64, "call ended"));
+        call.span.in_scope(|| {
+            tracing::info!(
+                ?cause,
+                duration_ms = call.age(now).as_millis() as u64,
+                "call ended"
+            )
+        });
         // The ACD first: the caller leaves the queue, the agent starts wrap-up.
         if callback.is_none() && waiting {
             let _ = self.acd.call_abandoned(now, key);
@@ -389,10 +494,20 @@ impl Engine {
         if matches!(cause, EndCause::CallerHangup) && waiting {
             self.cdr(now, key, EventKind::Abandoned);
         }
-        self.cdr(now, key, EventKind::Ended { ended_by, ivr_outcome });
+        self.cdr(
+            now,
+            key,
+            EventKind::Ended {
+                ended_by,
+                ivr_outcome,
+            },
+        );
         // An INVITE still pending gets a final response (ignored when one
         // was already sent, e.g. 487 after CANCEL).
-        let pending_invite = self.legs.get(inbound).and_then(|l| l.invite_tx.filter(|_| l.dialog.is_none()));
+        let pending_invite = self
+            .legs
+            .get(inbound)
+            .and_then(|l| l.invite_tx.filter(|_| l.dialog.is_none()));
         if let Some(tx) = pending_invite {
             if let Some(l) = self.legs.get(inbound) {
                 let r = centralino_sip::builder::response(&l.invite, 480)
@@ -405,15 +520,21 @@ impl Engine {
         // Every leg still up: BYE when answered, CANCEL when ringing.
         for leg in self.legs_of_call(key) {
             self.unbridge(leg);
-            let Some(l) = self.legs.get(leg) else { continue };
+            let Some(l) = self.legs.get(leg) else {
+                continue;
+            };
             match (l.state, &l.role) {
                 // Already on their way out (CANCEL or BYE sent): their final
                 // response finishes them; a 200 crossing a CANCEL gets ACK and BYE.
                 (LegState::Cancelling | LegState::Ending, _) => {}
-                (LegState::Inviting | LegState::Early | LegState::MediaPending, r) if *r != LegRole::Inbound => {
+                (LegState::Inviting | LegState::Early | LegState::MediaPending, r)
+                    if *r != LegRole::Inbound =>
+                {
                     self.cancel_leg(now, leg)
                 }
-                (LegState::MediaPending | LegState::Ringing { .. }, _) => self.leg_finished(now, leg),
+                (LegState::MediaPending | LegState::Ringing { .. }, _) => {
+                    self.leg_finished(now, leg)
+                }
                 _ => self.hang_up_leg(now, leg),
             }
         }

@@ -19,7 +19,10 @@ impl fmt::Display for LegKey {
 impl LegKey {
     /// A key that never names a leg (a call whose first leg is not made yet).
     pub(crate) const fn placeholder() -> LegKey {
-        LegKey { index: u32::MAX, generation: u32::MAX }
+        LegKey {
+            index: u32::MAX,
+            generation: u32::MAX,
+        }
     }
 }
 
@@ -39,7 +42,11 @@ pub(crate) struct Slab<T> {
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
-        Slab { slots: Vec::new(), free: Vec::new(), len: 0 }
+        Slab {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+        }
     }
 }
 
@@ -49,13 +56,22 @@ impl<T> Slab<T> {
         if let Some(index) = self.free.pop() {
             let slot = &mut self.slots[index as usize];
             slot.generation = slot.generation.wrapping_add(1);
-            let key = LegKey { index, generation: slot.generation };
+            let key = LegKey {
+                index,
+                generation: slot.generation,
+            };
             slot.value = Some(make(key));
             key
         } else {
             let index = self.slots.len() as u32;
-            let key = LegKey { index, generation: 0 };
-            self.slots.push(Slot { generation: 0, value: Some(make(key)) });
+            let key = LegKey {
+                index,
+                generation: 0,
+            };
+            self.slots.push(Slot {
+                generation: 0,
+                value: Some(make(key)),
+            });
             key
         }
     }
@@ -75,7 +91,10 @@ impl<T> Slab<T> {
     }
 
     pub fn remove(&mut self, key: LegKey) -> Option<T> {
-        let slot = self.slots.get_mut(key.index as usize).filter(|s| s.generation == key.generation)?;
+        let slot = self
+            .slots
+            .get_mut(key.index as usize)
+            .filter(|s| s.generation == key.generation)?;
         let v = slot.value.take()?;
         self.free.push(key.index);
         self.len -= 1;
@@ -88,7 +107,15 @@ impl<T> Slab<T> {
 
     pub fn iter(&self) -> impl Iterator<Item = (LegKey, &T)> {
         self.slots.iter().enumerate().filter_map(|(i, s)| {
-            s.value.as_ref().map(|v| (LegKey { index: i as u32, generation: s.generation }, v))
+            s.value.as_ref().map(|v| {
+                (
+                    LegKey {
+                        index: i as u32,
+                        generation: s.generation,
+                    },
+                    v,
+                )
+            })
         })
     }
 }

@@ -90,7 +90,8 @@ impl Engine {
     pub fn snapshot(&self, now: Instant) -> Snapshot {
         let queues = self.acd.all_queue_stats(now);
         let mut calls = Vec::new();
-        let mut by_agent: std::collections::HashMap<String, (String, Option<u64>)> = Default::default();
+        let mut by_agent: std::collections::HashMap<String, (String, Option<u64>)> =
+            Default::default();
         for (key, c) in &self.calls {
             if c.service_call {
                 continue;
@@ -99,12 +100,25 @@ impl Engine {
             let (state, queue, agent) = match &c.phase {
                 QueuePhase::None => ("ivr", None, None),
                 QueuePhase::Waiting { queue, .. } => ("queued", Some(queue.to_string()), None),
-                QueuePhase::Bridged { agent } => ("talking", c.queued.as_ref().map(|q| q.to_string()), Some(agent.to_string())),
-                QueuePhase::CallbackOffer { queue, .. } => ("callback_offer", Some(queue.to_string()), None),
+                QueuePhase::Bridged { agent } => (
+                    "talking",
+                    c.queued.as_ref().map(|q| q.to_string()),
+                    Some(agent.to_string()),
+                ),
+                QueuePhase::CallbackOffer { queue, .. } => {
+                    ("callback_offer", Some(queue.to_string()), None)
+                }
                 QueuePhase::Left => ("leaving", c.queued.as_ref().map(|q| q.to_string()), None),
-                QueuePhase::Transferred { .. } => ("transferred", c.queued.as_ref().map(|q| q.to_string()), None),
+                QueuePhase::Transferred { .. } => (
+                    "transferred",
+                    c.queued.as_ref().map(|q| q.to_string()),
+                    None,
+                ),
             };
-            let waited_s = view.as_ref().map(|v| v.waited.as_secs()).or(c.waited_at_answer.map(|w| w.as_secs()));
+            let waited_s = view
+                .as_ref()
+                .map(|v| v.waited.as_secs())
+                .or(c.waited_at_answer.map(|w| w.as_secs()));
             let ringing: Vec<String> = c.offers.iter().map(|(a, _)| a.to_string()).collect();
             if let Some(a) = &agent {
                 by_agent.insert(a.clone(), (c.uid.clone(), waited_s));

@@ -38,5 +38,4 @@ impl TimerQueue {
             _ => None,
         }
     }
-
 }

@@ -25,26 +25,42 @@ pub(crate) struct Transfer {
 /// The user part of a Refer-To value.
 fn refer_target(value: &str) -> Option<String> {
     let v = value.trim();
-    let inner = v.split_once('<').map(|(_, r)| r.split('>').next().unwrap_or(r)).unwrap_or(v);
+    let inner = v
+        .split_once('<')
+        .map(|(_, r)| r.split('>').next().unwrap_or(r))
+        .unwrap_or(v);
     let rest = inner.split_once(':').map(|(_, r)| r).unwrap_or(inner);
     let user = rest.split(['@', ';', '?']).next().unwrap_or("").trim();
     (!user.is_empty()).then(|| user.to_string())
 }
 
 impl Engine {
-    pub(crate) fn on_refer(&mut self, now: Instant, tx: ServerTxKey, leg: LegKey, request: Request) {
+    pub(crate) fn on_refer(
+        &mut self,
+        now: Instant,
+        tx: ServerTxKey,
+        leg: LegKey,
+        request: Request,
+    ) {
         let Some(l) = self.legs.get(leg) else { return };
         let call = l.call;
         let agent = match (&l.role, l.peer) {
             (LegRole::Agent(a), Some(_)) => a.clone(),
             _ => {
                 // Only the operator bridged to the caller may transfer.
-                let r = builder::response(&request, 403).header("Warning", "399 centralino \"Only the bridged operator may transfer\"").build();
+                let r = builder::response(&request, 403)
+                    .header(
+                        "Warning",
+                        "399 centralino \"Only the bridged operator may transfer\"",
+                    )
+                    .build();
                 return self.respond(now, tx, r);
             }
         };
         let Some(target) = request.header_value("Refer-To").and_then(refer_target) else {
-            let r = builder::response(&request, 400).header("Warning", "399 centralino \"Missing or bad Refer-To\"").build();
+            let r = builder::response(&request, 400)
+                .header("Warning", "399 centralino \"Missing or bad Refer-To\"")
+                .build();
             return self.respond(now, tx, r);
         };
         if self.calls.get(&call).is_some_and(|c| c.transfer.is_some()) {
@@ -61,13 +77,19 @@ impl Engine {
             self.notify_refer(now, leg, "SIP/2.0 503 Service Unavailable", true);
             return;
         };
-        let codec = self.calls.get(&call).and_then(|c| self.legs.get(c.inbound)).and_then(|l| l.codec());
+        let codec = self
+            .calls
+            .get(&call)
+            .and_then(|c| self.legs.get(c.inbound))
+            .and_then(|l| l.codec());
         let uri = format!("sip:{target}@{}", trunk.address);
         let target_leg = self.originate(
             now,
             call,
             crate::outbound::Originate {
-                role: LegRole::Outbound { target: target.clone() },
+                role: LegRole::Outbound {
+                    target: target.clone(),
+                },
                 target_uri: uri,
                 destination: trunk.address,
                 first_codec: codec,
@@ -75,16 +97,33 @@ impl Engine {
             },
         );
         if let Some(c) = self.calls.get_mut(&call) {
-            c.span.in_scope(|| tracing::info!(%target, agent = %agent, "blind transfer"));
-            c.transfer = Some(Transfer { from_leg: leg, target_leg });
+            c.span
+                .in_scope(|| tracing::info!(%target, agent = %agent, "blind transfer"));
+            c.transfer = Some(Transfer {
+                from_leg: leg,
+                target_leg,
+            });
         }
     }
 
     fn notify_refer(&mut self, now: Instant, leg: LegKey, sipfrag: &str, terminated: bool) {
-        let Some(l) = self.legs.get_mut(leg) else { return };
-        let Some(dialog) = l.dialog.as_mut() else { return };
-        let state = if terminated { "terminated;reason=noresource" } else { "active;expires=60" };
-        let notify = dialog.notify("refer", state, "message/sipfrag;version=2.0", format!("{sipfrag}\r\n").into_bytes());
+        let Some(l) = self.legs.get_mut(leg) else {
+            return;
+        };
+        let Some(dialog) = l.dialog.as_mut() else {
+            return;
+        };
+        let state = if terminated {
+            "terminated;reason=noresource"
+        } else {
+            "active;expires=60"
+        };
+        let notify = dialog.notify(
+            "refer",
+            state,
+            "message/sipfrag;version=2.0",
+            format!("{sipfrag}\r\n").into_bytes(),
+        );
         let to = dialog.target_addr();
         if let Ok(tx) = self.sip.send_request(now, to, notify) {
             self.by_client_tx.insert(tx, ClientPurpose::Notify);
@@ -92,15 +131,34 @@ impl Engine {
     }
 
     /// The operator hands the caller back to a queue.
-    fn transfer_to_queue(&mut self, now: Instant, call: CallKey, agent_leg: LegKey, agent: centralino_model::AgentId, queue: QueueId) {
+    fn transfer_to_queue(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        agent_leg: LegKey,
+        agent: centralino_model::AgentId,
+        queue: QueueId,
+    ) {
         self.notify_refer(now, agent_leg, "SIP/2.0 200 OK", true);
         self.unbridge(agent_leg);
         self.hang_up_leg(now, agent_leg);
         let _ = self.acd.call_ended(now, &agent);
-        self.cdr(now, call, EventKind::Transferred { target: format!("queue:{queue}") });
-        let Some(c) = self.calls.get_mut(&call) else { return };
-        c.span.in_scope(|| tracing::info!(queue = %queue, "transferred to a queue"));
-        c.phase = QueuePhase::Waiting { queue: queue.clone(), since: now };
+        self.cdr(
+            now,
+            call,
+            EventKind::Transferred {
+                target: format!("queue:{queue}"),
+            },
+        );
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.span
+            .in_scope(|| tracing::info!(queue = %queue, "transferred to a queue"));
+        c.phase = QueuePhase::Waiting {
+            queue: queue.clone(),
+            since: now,
+        };
         let prompts = c.queue_prompts.clone();
         let lang = c.language.clone();
         let req = centralino_acd::CallRequest::new(queue).language(lang);
@@ -114,8 +172,16 @@ impl Engine {
     }
 
     /// The transfer target (or a callback's citizen) answered.
-    pub(crate) fn outbound_target_answered(&mut self, now: Instant, call: CallKey, leg: LegKey, target: &str) {
-        let Some(c) = self.calls.get(&call) else { return };
+    pub(crate) fn outbound_target_answered(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        leg: LegKey,
+        target: &str,
+    ) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
         let Some(t) = c.transfer.clone() else { return };
         if t.target_leg != leg {
             return;
@@ -135,24 +201,46 @@ impl Engine {
             let _ = self.acd.call_ended(now, &agent);
         }
         self.bridge(now, inbound, leg);
-        self.cdr(now, call, EventKind::Transferred { target: target.to_string() });
+        self.cdr(
+            now,
+            call,
+            EventKind::Transferred {
+                target: target.to_string(),
+            },
+        );
         if let Some(c) = self.calls.get_mut(&call) {
-            c.span.in_scope(|| tracing::info!(%target, "transfer completed"));
-            c.phase = QueuePhase::Transferred { target: target.to_string() };
+            c.span
+                .in_scope(|| tracing::info!(%target, "transfer completed"));
+            c.phase = QueuePhase::Transferred {
+                target: target.to_string(),
+            };
             c.transfer = None;
         }
         self.drive_acd(now);
     }
 
     /// The transfer target (or a callback's citizen) could not be reached.
-    pub(crate) fn outbound_target_failed(&mut self, now: Instant, call: CallKey, target: &str, code: u16) {
-        let Some(c) = self.calls.get_mut(&call) else { return };
+    pub(crate) fn outbound_target_failed(
+        &mut self,
+        now: Instant,
+        call: CallKey,
+        target: &str,
+        code: u16,
+    ) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
         let Some(t) = c.transfer.take() else { return };
         if let Some(id) = c.callback {
             return self.callback_citizen_failed(now, call, id);
         }
-        c.span.in_scope(|| tracing::info!(%target, code, "transfer failed: the operator keeps the call"));
-        let frag = format!("SIP/2.0 {code} {}", if code == 486 { "Busy Here" } else { "Failed" });
+        c.span.in_scope(
+            || tracing::info!(%target, code, "transfer failed: the operator keeps the call"),
+        );
+        let frag = format!(
+            "SIP/2.0 {code} {}",
+            if code == 486 { "Busy Here" } else { "Failed" }
+        );
         self.notify_refer(now, t.from_leg, &frag, true);
     }
 }
@@ -163,9 +251,18 @@ mod tests {
 
     #[test]
     fn refer_to_users() {
-        assert_eq!(refer_target("<sip:0461999999@trunk>").as_deref(), Some("0461999999"));
-        assert_eq!(refer_target("sip:queue-apiae-informazioni@127.0.0.1").as_deref(), Some("queue-apiae-informazioni"));
-        assert_eq!(refer_target("<tel:+390461999999>").as_deref(), Some("+390461999999"));
+        assert_eq!(
+            refer_target("<sip:0461999999@trunk>").as_deref(),
+            Some("0461999999")
+        );
+        assert_eq!(
+            refer_target("sip:queue-apiae-informazioni@127.0.0.1").as_deref(),
+            Some("queue-apiae-informazioni")
+        );
+        assert_eq!(
+            refer_target("<tel:+390461999999>").as_deref(),
+            Some("+390461999999")
+        );
         assert_eq!(refer_target("<>"), None);
     }
 }

@@ -32,7 +32,9 @@ fn main() {
     let mut gaps = 0u64;
     let mut buf = [0u8; 2048];
     while Instant::now() < end {
-        let Ok((n, _)) = socket.recv_from(&mut buf) else { continue };
+        let Ok((n, _)) = socket.recv_from(&mut buf) else {
+            continue;
+        };
         let at = Instant::now();
         if n < 12 || buf[0] >> 6 != 2 {
             continue;
@@ -40,7 +42,9 @@ fn main() {
         packets += 1;
         let seq = u16::from_be_bytes([buf[2], buf[3]]);
         let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
-        let (ia, last) = streams.entry(ssrc).or_insert_with(|| (InterArrival::new(Duration::from_millis(20)), None));
+        let (ia, last) = streams
+            .entry(ssrc)
+            .or_insert_with(|| (InterArrival::new(Duration::from_millis(20)), None));
         if let Some(prev) = *last {
             if seq != prev.wrapping_add(1) {
                 gaps += 1;

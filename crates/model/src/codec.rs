@@ -83,7 +83,10 @@ mod tests {
     fn payload_types_round_trip() {
         for c in Codec::ALL {
             assert_eq!(Codec::from_payload_type(c.payload_type()), Some(c));
-            assert_eq!(Codec::from_encoding_name(&c.encoding_name().to_lowercase()), Some(c));
+            assert_eq!(
+                Codec::from_encoding_name(&c.encoding_name().to_lowercase()),
+                Some(c)
+            );
         }
         assert_eq!(Codec::from_payload_type(101), None);
     }

@@ -53,8 +53,13 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         }
         let number = &t[start..i];
         if number.is_empty() {
-            let end = t[i..].find(|c: char| c.is_ascii_digit()).map_or(t.len(), |n| i + n);
-            return Err(DurationError::UnknownUnit { text: t.to_string(), unit: t[i..end].to_string() });
+            let end = t[i..]
+                .find(|c: char| c.is_ascii_digit())
+                .map_or(t.len(), |n| i + n);
+            return Err(DurationError::UnknownUnit {
+                text: t.to_string(),
+                unit: t[i..end].to_string(),
+            });
         }
         let ustart = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
@@ -68,24 +73,35 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
             "h" => 3_600_000.0,
             "d" => 86_400_000.0,
             "" => {
-                return Err(DurationError::MissingUnit { text: t.to_string(), number: number.to_string() })
+                return Err(DurationError::MissingUnit {
+                    text: t.to_string(),
+                    number: number.to_string(),
+                })
             }
             other => {
-                return Err(DurationError::UnknownUnit { text: t.to_string(), unit: other.to_string() })
+                return Err(DurationError::UnknownUnit {
+                    text: t.to_string(),
+                    unit: other.to_string(),
+                })
             }
         };
-        let value: f64 = number
-            .parse()
-            .map_err(|_| DurationError::UnknownUnit { text: t.to_string(), unit: number.to_string() })?;
+        let value: f64 = number.parse().map_err(|_| DurationError::UnknownUnit {
+            text: t.to_string(),
+            unit: number.to_string(),
+        })?;
         let ms = value * factor_ms;
         if !ms.is_finite() || ms > 1e15 {
-            return Err(DurationError::Overflow { text: t.to_string() });
+            return Err(DurationError::Overflow {
+                text: t.to_string(),
+            });
         }
         total_ms += ms.round() as u128;
     }
     u64::try_from(total_ms)
         .map(Duration::from_millis)
-        .map_err(|_| DurationError::Overflow { text: t.to_string() })
+        .map_err(|_| DurationError::Overflow {
+            text: t.to_string(),
+        })
 }
 
 /// Format a duration the way [`parse`] reads it back (`1h30m`, `20s`, `250ms`).
@@ -134,7 +150,9 @@ impl Visitor<'_> for DurationVisitor {
         if v.is_finite() && (0.0..1e12).contains(&v) {
             Ok(Duration::from_secs_f64(v))
         } else {
-            Err(E::custom("a duration must be a non-negative number of seconds"))
+            Err(E::custom(
+                "a duration must be a non-negative number of seconds",
+            ))
         }
     }
 
@@ -209,10 +227,19 @@ mod tests {
     #[test]
     fn rejects_with_a_reason() {
         assert_eq!(parse(""), Err(DurationError::Empty));
-        assert!(matches!(parse("5x"), Err(DurationError::UnknownUnit { .. })));
-        assert!(matches!(parse("5s3"), Err(DurationError::MissingUnit { .. })));
+        assert!(matches!(
+            parse("5x"),
+            Err(DurationError::UnknownUnit { .. })
+        ));
+        assert!(matches!(
+            parse("5s3"),
+            Err(DurationError::MissingUnit { .. })
+        ));
         assert!(matches!(parse("s"), Err(DurationError::UnknownUnit { .. })));
-        assert!(matches!(parse("99999999999999h"), Err(DurationError::Overflow { .. })));
+        assert!(matches!(
+            parse("99999999999999h"),
+            Err(DurationError::Overflow { .. })
+        ));
     }
 
     #[test]

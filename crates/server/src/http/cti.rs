@@ -287,7 +287,8 @@ impl Tracker {
         out
     }
 
-    fn on_live(&mut self, ev: &LiveEvent) -> Vec<CtiEvent> {
+    fn on_live(&mut self, ev: &LiveEvent, now: chrono::DateTime<chrono::Utc>) -> Vec<CtiEvent> {
+        let at = stamp::format(&stamp::truncate_ms(now.fixed_offset()));
         match ev {
             LiveEvent::Call(c) => self.on_call(c),
             LiveEvent::Agent(u) => {
@@ -296,7 +297,7 @@ impl Tracker {
                 let queues = self.agent_queues.get(&agent).cloned().unwrap_or_default();
                 let body = json!({
                     "type": "agent_status_changed",
-                    "at": stamp::format(&chrono::Utc::now().fixed_offset()),
+                    "at": at,
                     "agent": agent,
                     "status": status,
                     "break_reason": reason,
@@ -337,7 +338,7 @@ impl Tracker {
                 let view = super::records::CallbackView::from_record(r);
                 let body = json!({
                     "type": "callback_updated",
-                    "at": stamp::format(&chrono::Utc::now().fixed_offset()),
+                    "at": at,
                     "callback": view,
                 });
                 vec![Self::event(
@@ -465,7 +466,8 @@ pub fn spawn(api: Api) {
             tokio::select! {
                 r = live.recv() => match r {
                     Ok(ev) => {
-                        let out = api.hub.tracker().on_live(&ev);
+                        let now = api.now();
+                        let out = api.hub.tracker().on_live(&ev, now);
                         api.hub.publish(out);
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {

@@ -2093,3 +2093,44 @@ async fn cti_stream_carries_the_screen_pop_and_filters() {
     let a = send(&fx, "GET", "/api/events/ws", Some(AGENT), None).await;
     assert!(a.status.is_client_error(), "{}", a.status);
 }
+
+#[test]
+fn the_grafana_dashboard_and_the_docs_name_only_metrics_that_exist() {
+    let source = include_str!("../metrics.rs");
+    let exists = |name: &str| {
+        let bare = name.trim_start_matches("centralino_");
+        source.contains(&format!("\"{bare}\""))
+    };
+    let names = |text: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("centralino_") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()))
+                .unwrap_or(tail.len());
+            out.push(tail[..end].trim_end_matches('_').to_string());
+            rest = &tail[end..];
+        }
+        out
+    };
+    let dashboard = include_str!("../../../../docs/grafana-dashboard.json");
+    let _: Value = serde_json::from_str(dashboard).expect("the dashboard is JSON");
+    let used = names(dashboard);
+    assert!(used.len() > 20);
+    for n in &used {
+        assert!(
+            exists(n),
+            "the dashboard uses {n}, which /metrics does not have"
+        );
+    }
+    // docs/api.md: every full name it writes.
+    let documented = names(include_str!("../../../../docs/api.md"));
+    assert!(documented.len() > 20);
+    for n in documented {
+        assert!(
+            exists(&n),
+            "docs/api.md names {n}, which /metrics does not have"
+        );
+    }
+}
