@@ -56,7 +56,13 @@ pub fn agent(c: &Centralino, id: &str, answer: &str, stay_ms: u64) -> Child {
 }
 
 /// The same with extra `-key` values for the answer scenario.
-pub fn agent_with(c: &Centralino, id: &str, answer: &str, stay_ms: u64, keys: &[(&str, &str)]) -> Child {
+pub fn agent_with(
+    c: &Centralino,
+    id: &str,
+    answer: &str,
+    stay_ms: u64,
+    keys: &[(&str, &str)],
+) -> Child {
     let port = free_udp_port();
     let media = free_udp_port() & !1;
     let mut s = Sipp::scenario("agent_login.xml");
@@ -66,14 +72,27 @@ pub fn agent_with(c: &Centralino, id: &str, answer: &str, stay_ms: u64, keys: &[
     s.key("agent", id)
         .args(["-au", id, "-ap", &format!("pw-{id}")])
         .timeout((stay_ms / 1000 + 30) as u32)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-mp", &media.to_string(), "-m", "1"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-mp",
+            &media.to_string(),
+            "-m",
+            "1",
+        ])
         .args(["-d", &stay_ms.to_string(), "-oocsf", answer])
         .spawn(vec![c.sip.to_string()])
 }
 
 pub fn wait_logged_in(c: &Centralino, id: &str) {
     let pattern = format!("feature code agent={id} code=\"*11\"");
-    assert!(c.wait_log(&pattern, Duration::from_secs(15)), "{id} did not log in:\n{}", c.logs());
+    assert!(
+        c.wait_log(&pattern, Duration::from_secs(15)),
+        "{id} did not log in:\n{}",
+        c.logs()
+    );
 }
 
 /// Which agent answered each call, in the order the calls were answered:
@@ -84,7 +103,12 @@ fn answered(c: &Centralino) -> Vec<(String, String)> {
         .filter(|l| l.contains("answered by agent"))
         .filter_map(|l| {
             let id = l.split("call{id=").nth(1)?.split(' ').next()?.to_string();
-            let agent = l.split("agent=").nth(1)?.split_whitespace().next()?.to_string();
+            let agent = l
+                .split("agent=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .to_string();
             Some((id, agent))
         })
         .collect()
@@ -103,7 +127,16 @@ fn caller(c: &Centralino, hold_ms: u64) -> Child {
     Sipp::scenario("uac_bye_during_prompt.xml")
         .key("caller", "0461000001")
         .timeout((hold_ms / 1000 + 30) as u32)
-        .args(["-s", "100", "-m", "1", "-d", &hold_ms.to_string(), "-i", "127.0.0.1"])
+        .args([
+            "-s",
+            "100",
+            "-m",
+            "1",
+            "-d",
+            &hold_ms.to_string(),
+            "-i",
+            "127.0.0.1",
+        ])
         .spawn(vec![c.sip.to_string()])
 }
 
@@ -145,7 +178,11 @@ fn a_queued_call_is_answered_by_an_agent_and_bridged() {
     assert_eq!(answered.len(), 1, "{}", c.logs());
     assert_eq!(answered[0].1, "a1");
     // Either side's BYE ends the other: the caller hung up, the agent got BYE.
-    assert!(c.wait_log("cause=CallerHangup", Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log("cause=CallerHangup", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
     finish(vec![a1]);
 }
 
@@ -177,10 +214,17 @@ fn fifo_order_and_the_longest_idle_agent() {
     let queued = queued(&c);
     assert_eq!(answered.len(), 4, "{}", c.logs());
     let agents: Vec<&str> = answered.iter().map(|(_, a)| a.as_str()).collect();
-    assert_eq!(agents, ["a2", "a1", "a2", "a1"], "the agent idle longest first, then whoever frees up: {answered:?}");
+    assert_eq!(
+        agents,
+        ["a2", "a1", "a2", "a1"],
+        "the agent idle longest first, then whoever frees up: {answered:?}"
+    );
     let order: Vec<&String> = answered.iter().map(|(id, _)| id).collect();
     let queue_order: Vec<&String> = queued.iter().take(4).collect();
-    assert_eq!(order, queue_order, "calls are answered in the order they queued");
+    assert_eq!(
+        order, queue_order,
+        "calls are answered in the order they queued"
+    );
     finish(callers);
     finish(vec![a1, a2]);
 }
@@ -198,12 +242,19 @@ fn ring_timeout_moves_the_call_to_the_next_agent() {
     std::thread::sleep(Duration::from_millis(300));
     let a2 = agent(&c, "a2", "agent_answer.xml", 30000);
     wait_logged_in(&c, "a2");
-    let run = Sipp::scenario("uac_bye_during_prompt.xml").key("caller", "0461000001").args(["-d", "9000"]).call(c.sip, "100", 1);
+    let run = Sipp::scenario("uac_bye_during_prompt.xml")
+        .key("caller", "0461000001")
+        .args(["-d", "9000"])
+        .call(c.sip, "100", 1);
     run.assert_ok("caller");
     let logs = c.logs();
     assert!(logs.contains("offered to agent agent=a1"), "{logs}");
     assert!(logs.contains("cause=RingTimeout"), "{logs}");
-    assert_eq!(answered(&c).first().map(|a| a.1.as_str()), Some("a2"), "{logs}");
+    assert_eq!(
+        answered(&c).first().map(|a| a.1.as_str()),
+        Some("a2"),
+        "{logs}"
+    );
     finish(vec![a1, a2]);
 }
 
@@ -229,10 +280,25 @@ fn the_caller_abandons_while_queued_and_while_an_agent_rings() {
         .args(["-d", "6000"])
         .call(c.sip, "100", 1)
         .assert_ok("abandon while ringing");
-    assert!(c.wait_log_count("cause=CallerHangup", 2, Duration::from_secs(5)), "{}", c.logs());
-    assert!(c.wait_log("offer withdrawn agent=a1 cause=Abandoned", Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log_count("cause=CallerHangup", 2, Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log(
+            "offer withdrawn agent=a1 cause=Abandoned",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        c.logs()
+    );
     // The agent is free again and nothing is stuck.
     let mut a1 = a1;
     let status = a1.wait().unwrap();
-    assert!(status.success(), "the agent saw CANCEL, answered 487 and got its ACK: {status}\n{}", c.logs());
+    assert!(
+        status.success(),
+        "the agent saw CANCEL, answered 487 and got its ACK: {status}\n{}",
+        c.logs()
+    );
 }

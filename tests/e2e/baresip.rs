@@ -72,7 +72,14 @@ fn baresip(c: &Centralino, user: &str, password: &str) -> Baresip {
 fn media_count(logs: &str, role: &str, key: &str) -> u64 {
     logs.lines()
         .filter(|l| l.contains("media closed") && l.contains(&format!("role={role}")))
-        .filter_map(|l| l.split(&format!("{key}=")).nth(1)?.split_whitespace().next()?.parse().ok())
+        .filter_map(|l| {
+            l.split(&format!("{key}="))
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
         .max()
         .unwrap_or(0)
 }
@@ -80,13 +87,32 @@ fn media_count(logs: &str, role: &str, key: &str) -> u64 {
 #[test]
 fn baresip_answers_a_queued_call_and_audio_flows_both_ways() {
     let yaml = crate::acd::acd_config("longest_idle", "10s", "");
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     let _phone = baresip(&c, "a1", "pw-a1");
-    assert!(c.wait_log("feature code agent=a1", Duration::from_secs(15)), "baresip did not log in:\n{}", c.logs());
-    let run = Sipp::scenario("uac_talk.xml").key("caller", "0461000001").args(["-d", "10000"]).call(c.sip, "100", 1);
+    assert!(
+        c.wait_log("feature code agent=a1", Duration::from_secs(15)),
+        "baresip did not log in:\n{}",
+        c.logs()
+    );
+    let run = Sipp::scenario("uac_talk.xml")
+        .key("caller", "0461000001")
+        .args(["-d", "10000"])
+        .call(c.sip, "100", 1);
     run.assert_ok("caller talking to baresip");
-    assert!(c.wait_log("answered by agent agent=a1", Duration::from_secs(1)), "{}", c.logs());
-    assert!(c.wait_log_count("media closed", 3, Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log("answered by agent agent=a1", Duration::from_secs(1)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log_count("media closed", 3, Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
     let logs = c.logs();
     // The softphone's sine reached the engine and was relayed to the caller…
     let from_agent = media_count(&logs, "agent:a1", "rx_packets");
@@ -95,7 +121,13 @@ fn baresip_answers_a_queued_call_and_audio_flows_both_ways() {
     let from_caller = media_count(&logs, "caller", "rx_packets");
     let to_agent = media_count(&logs, "agent:a1", "tx_relayed");
     assert!(from_agent > 100, "RTP from baresip: {from_agent}\n{logs}");
-    assert!(to_caller > 100, "relayed to the caller: {to_caller}\n{logs}");
-    assert!(from_caller > 100, "RTP from the caller: {from_caller}\n{logs}");
+    assert!(
+        to_caller > 100,
+        "relayed to the caller: {to_caller}\n{logs}"
+    );
+    assert!(
+        from_caller > 100,
+        "RTP from the caller: {from_caller}\n{logs}"
+    );
     assert!(to_agent > 50, "relayed to baresip: {to_agent}\n{logs}");
 }

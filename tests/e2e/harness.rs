@@ -13,25 +13,34 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (tests/e2e lives two levels below).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// A free UDP port on 127.0.0.1 (bound then released; the window for a race
 /// with another process is tiny and the test would fail loudly).
 pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
 
-/// A block of 200 ports for one test's RTP, distinct per test in this
-/// process, and checked free.
+/// A block of 100 ports for one test's RTP, distinct per test in this
+/// process, and checked free. Blocks lie in 20000–29999, below Linux's
+/// ephemeral range (32768–60999) where SIPp, probes and the OS pick their
+/// own ports, so an engine's RTP socket never takes a port a peer needs.
 pub fn rtp_range() -> (u16, u16) {
-    let pid_salt = (std::process::id() % 50) as u16;
+    let pid_salt = (std::process::id() % 97) as u16;
     loop {
         let k = NEXT_RANGE.fetch_add(1, Ordering::SeqCst);
-        let low = 30000 + ((pid_salt * 7 + k) % 150) * 200;
-        let high = low + 199;
+        let low = 20000 + ((pid_salt * 13 + k) % 100) * 100;
+        let high = low + 99;
         if (low..low + 8).all(|p| UdpSocket::bind(("127.0.0.1", p)).is_ok()) {
             return (low, high);
         }
@@ -48,14 +57,20 @@ pub fn require(program: &str) {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    assert!(ok, "{program} is not installed: run scripts/install-deps (the test command does)");
+    assert!(
+        ok,
+        "{program} is not installed: run scripts/install-deps (the test command does)"
+    );
 }
 
 /// The shipped configuration with the prompts directory made absolute, so
 /// a test can edit it and run it from anywhere.
 pub fn shipped_config() -> String {
     let text = std::fs::read_to_string(root().join("config/centralino.yaml")).unwrap();
-    text.replace("dir: ../prompts", &format!("dir: {}", root().join("prompts").display()))
+    text.replace(
+        "dir: ../prompts",
+        &format!("dir: {}", root().join("prompts").display()),
+    )
 }
 
 /// Options for one engine process.
@@ -103,7 +118,10 @@ impl Centralino {
                 std::fs::write(&p, text).unwrap();
                 p
             }
-            None => opts.config.clone().unwrap_or_else(|| root().join("config/centralino.yaml")),
+            None => opts
+                .config
+                .clone()
+                .unwrap_or_else(|| root().join("config/centralino.yaml")),
         };
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_centralino"));
         cmd.current_dir(root())
@@ -147,7 +165,14 @@ impl Centralino {
                 }
             });
         }
-        let mut c = Centralino { child: Some(child), sip, rtp, data_dir, log, http: None };
+        let mut c = Centralino {
+            child: Some(child),
+            sip,
+            rtp,
+            data_dir,
+            log,
+            http: None,
+        };
         assert!(
             c.wait_log("SIP listening on", Duration::from_secs(20)),
             "centralino did not start:\n{}",
@@ -218,7 +243,10 @@ impl Centralino {
     /// SIGTERM and wait for exit; returns the exit status.
     pub fn stop(&mut self) -> Option<ExitStatus> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Ok(Some(st)) = child.try_wait() {
@@ -290,7 +318,12 @@ pub struct Sipp {
 impl Sipp {
     /// A scenario from `sipp-scenarios/`.
     pub fn scenario(name: &str) -> Sipp {
-        Sipp { scenario: root().join("sipp-scenarios").join(name), args: vec![], keys: vec![], timeout_s: 60 }
+        Sipp {
+            scenario: root().join("sipp-scenarios").join(name),
+            args: vec![],
+            keys: vec![],
+            timeout_s: 60,
+        }
     }
 
     /// `-key name value` (a `[name]` keyword in the scenario).
@@ -338,7 +371,11 @@ impl Sipp {
             .arg(&self.scenario)
             .args(["-i", "127.0.0.1", "-p", &port.to_string()])
             .args(["-mp", &media_port.to_string()])
-            .args(["-timeout", &format!("{}s", self.timeout_s), "-timeout_error"])
+            .args([
+                "-timeout",
+                &format!("{}s", self.timeout_s),
+                "-timeout_error",
+            ])
             .args(["-nostdin", "-trace_err", "-trace_msg"])
             .arg("-error_file")
             .arg(&err_file)
@@ -352,7 +389,8 @@ impl Sipp {
         let out = cmd.output().expect("run sipp");
         SippRun {
             status: out.status,
-            output: String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+            output: String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
             errors: std::fs::read_to_string(&err_file).unwrap_or_default(),
             messages: std::fs::read_to_string(&msg_file).unwrap_or_default(),
         }
@@ -369,7 +407,10 @@ impl Sipp {
         for (k, v) in &self.keys {
             cmd.args(["-key", k, v]);
         }
-        cmd.args(&self.args).args(&extra).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.args(&self.args)
+            .args(&extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         cmd.spawn().expect("spawn sipp")
     }
 }
@@ -421,7 +462,9 @@ impl RtpProbe {
                 break s;
             }
         };
-        socket.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
         let socket = Arc::new(socket);
         let packets = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -440,7 +483,11 @@ impl RtpProbe {
                 }
             });
         }
-        RtpProbe { socket, packets, stop }
+        RtpProbe {
+            socket,
+            packets,
+            stop,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -471,10 +518,14 @@ pub fn read_wav(path: &Path) -> Vec<i16> {
     let mut i = 12;
     while i + 8 <= bytes.len() {
         let id = &bytes[i..i + 4];
-        let len = u32::from_le_bytes([bytes[i + 4], bytes[i + 5], bytes[i + 6], bytes[i + 7]]) as usize;
+        let len =
+            u32::from_le_bytes([bytes[i + 4], bytes[i + 5], bytes[i + 6], bytes[i + 7]]) as usize;
         if id == b"data" {
             let end = (i + 8 + len).min(bytes.len());
-            return bytes[i + 8..end].chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+            return bytes[i + 8..end]
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]))
+                .collect();
         }
         i += 8 + len + (len & 1);
     }

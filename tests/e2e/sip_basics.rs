@@ -7,42 +7,73 @@ use std::time::Duration;
 pub const MONDAY_9: &str = "2026-11-23T09:00:00+01:00";
 
 fn engine() -> Centralino {
-    Centralino::start(Opts { now: Some(MONDAY_9.into()), ..Opts::default() })
+    Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        ..Opts::default()
+    })
 }
 
 #[test]
 fn options_ping_gets_200_with_allow_accept_supported() {
     let c = engine();
-    Sipp::scenario("options.xml").call(c.sip, "ping", 1).assert_ok("OPTIONS");
+    Sipp::scenario("options.xml")
+        .call(c.sip, "ping", 1)
+        .assert_ok("OPTIONS");
 }
 
 #[test]
 fn bye_for_an_unknown_dialog_gets_481() {
     let c = engine();
-    Sipp::scenario("bye_unknown_dialog.xml").key("caller", "0461000001").call(c.sip, "800228040", 1).assert_ok("BYE 481");
+    Sipp::scenario("bye_unknown_dialog.xml")
+        .key("caller", "0461000001")
+        .call(c.sip, "800228040", 1)
+        .assert_ok("BYE 481");
 }
 
 #[test]
 fn an_offer_without_a_common_codec_gets_488() {
     let c = engine();
-    Sipp::scenario("uac_no_common_codec.xml").key("caller", "0461000001").call(c.sip, "800228040", 1).assert_ok("488");
-    assert_eq!(c.count_log("call started"), 0, "no call is created for a 488");
+    Sipp::scenario("uac_no_common_codec.xml")
+        .key("caller", "0461000001")
+        .call(c.sip, "800228040", 1)
+        .assert_ok("488");
+    assert_eq!(
+        c.count_log("call started"),
+        0,
+        "no call is created for a 488"
+    );
 }
 
 #[test]
 fn an_unknown_number_gets_404() {
     let c = engine();
-    let run = Sipp::scenario("uac_no_common_codec.xml").key("caller", "0461000001").call(c.sip, "12345", 1);
-    assert!(!run.status.success(), "a 404 is not the 488 the scenario expects");
+    let run = Sipp::scenario("uac_no_common_codec.xml")
+        .key("caller", "0461000001")
+        .call(c.sip, "12345", 1);
+    assert!(
+        !run.status.success(),
+        "a 404 is not the 488 the scenario expects"
+    );
     assert!(run.messages.contains("SIP/2.0 404"), "{}", run.messages);
 }
 
 #[test]
 fn cancel_before_the_answer_gets_487_and_200() {
     let yaml = shipped_config().replace("answer_delay: 0s", "answer_delay: 3s");
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
-    Sipp::scenario("uac_cancel.xml").key("caller", "0461000001").call(c.sip, "800228040", 1).assert_ok("CANCEL");
-    assert!(c.wait_log("caller cancelled before the answer", Duration::from_secs(5)), "{}", c.logs());
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
+    Sipp::scenario("uac_cancel.xml")
+        .key("caller", "0461000001")
+        .call(c.sip, "800228040", 1)
+        .assert_ok("CANCEL");
+    assert!(
+        c.wait_log("caller cancelled before the answer", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
     assert!(c.wait_log("call ended", Duration::from_secs(5)));
 }
 
@@ -54,13 +85,21 @@ fn the_caller_hangs_up_during_the_prompt() {
         .args(["-d", "1500"])
         .call(c.sip, "800228040", 1)
         .assert_ok("BYE during prompt");
-    assert!(c.wait_log("cause=CallerHangup", Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log("cause=CallerHangup", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
 }
 
 #[test]
 fn a_retransmitted_invite_never_creates_a_second_call() {
     let yaml = shipped_config().replace("answer_delay: 0s", "answer_delay: 1s");
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     Sipp::scenario("uac_invite_retransmit.xml")
         .key("caller", "0461000001")
         .call(c.sip, "800228040", 1)
@@ -78,9 +117,21 @@ fn the_caller_hears_the_menu_and_chooses_with_rfc2833() {
         .args(["-d", "4000"])
         .call(c.sip, "800228040", 1)
         .assert_ok("DTMF 3");
-    assert!(c.wait_log("digits=3", Duration::from_secs(5)), "{}", c.logs());
-    assert!(c.wait_log("queued queue=td-trentino-rete", Duration::from_secs(5)), "{}", c.logs());
-    assert!(c.logs().contains("it/in-coda"), "the queue announcement plays: {}", c.logs());
+    assert!(
+        c.wait_log("digits=3", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("queued queue=td-trentino-rete", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.logs().contains("it/in-coda"),
+        "the queue announcement plays: {}",
+        c.logs()
+    );
 }
 
 /// Checks a prompt's RTP stream packet by packet: sequence +1, timestamp
@@ -92,7 +143,11 @@ fn check_prompt_stream(packets: &[RtpPacket], wav: &[i16], decode: fn(u8) -> i16
         .expect("a packet with the marker bit starts the prompt");
     let stream = &packets[start..];
     let frames = wav.len() / 160;
-    assert!(stream.len() >= frames.min(100), "only {} packets after the marker", stream.len());
+    assert!(
+        stream.len() >= frames.min(100),
+        "only {} packets after the marker",
+        stream.len()
+    );
     let n = frames.min(stream.len()).min(150);
     let ssrc = stream[0].ssrc();
     let mut gaps = Vec::new();
@@ -103,8 +158,16 @@ fn check_prompt_stream(packets: &[RtpPacket], wav: &[i16], decode: fn(u8) -> i16
         assert_eq!(p.payload().len(), 160, "packet {i}: 20 ms of G.711");
         if i > 0 {
             let prev = &stream[i - 1];
-            assert_eq!(p.seq(), prev.seq().wrapping_add(1), "packet {i}: sequence +1");
-            assert_eq!(p.timestamp(), prev.timestamp().wrapping_add(160), "packet {i}: timestamp +160");
+            assert_eq!(
+                p.seq(),
+                prev.seq().wrapping_add(1),
+                "packet {i}: sequence +1"
+            );
+            assert_eq!(
+                p.timestamp(),
+                prev.timestamp().wrapping_add(160),
+                "packet {i}: timestamp +160"
+            );
             assert!(!p.marker(), "packet {i}: marker only at the start");
             gaps.push(p.at.duration_since(prev.at).as_secs_f64() * 1000.0);
         }
@@ -153,9 +216,20 @@ fn a_g729_only_trunk() {
         .call(c.sip, "800228040", 1);
     if cfg!(feature = "g729") {
         run.assert_ok("G.729 call");
-        let g729: Vec<_> = probe.packets().into_iter().filter(|p| p.payload_type() == 18).collect();
-        assert!(g729.len() >= 50, "the welcome plays in G.729: {} packets", g729.len());
-        assert!(g729.iter().all(|p| p.payload().len() == 20), "20 bytes per 20 ms");
+        let g729: Vec<_> = probe
+            .packets()
+            .into_iter()
+            .filter(|p| p.payload_type() == 18)
+            .collect();
+        assert!(
+            g729.len() >= 50,
+            "the welcome plays in G.729: {} packets",
+            g729.len()
+        );
+        assert!(
+            g729.iter().all(|p| p.payload().len() == 20),
+            "20 bytes per 20 ms"
+        );
         assert!(g729[0].marker(), "the prompt starts with the marker bit");
     } else {
         // Without the g729 feature a G.729-only offer is refused (documented).

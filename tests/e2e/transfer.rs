@@ -15,13 +15,32 @@ fn with_trunk(yaml: String, trunk_port: u16) -> String {
 fn an_agent_transfers_the_caller_to_a_second_level_office() {
     let trunk_port = free_udp_port();
     let yaml = with_trunk(acd_config("longest_idle", "10s", ""), trunk_port);
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     // The office: answers the transferred call and hangs up after 3 s.
     let office = Sipp::scenario("trunk_answer.xml")
         .timeout(40)
-        .args(["-i", "127.0.0.1", "-p", &trunk_port.to_string(), "-m", "1", "-d", "3000"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &trunk_port.to_string(),
+            "-m",
+            "1",
+            "-d",
+            "3000",
+        ])
         .spawn(vec![]);
-    let a1 = crate::acd::agent_with(&c, "a1", "agent_answer_refer.xml", 30000, &[("refer_to", "0461999999")]);
+    let a1 = crate::acd::agent_with(
+        &c,
+        "a1",
+        "agent_answer_refer.xml",
+        30000,
+        &[("refer_to", "0461999999")],
+    );
     crate::acd::wait_logged_in(&c, "a1");
     let run = Sipp::scenario("uac_dtmf3_wait_bye.xml")
         .key("caller", "0461000001")
@@ -31,15 +50,39 @@ fn an_agent_transfers_the_caller_to_a_second_level_office() {
     // The caller never pressed anything useful; it hears the operator, then
     // the office, and gets BYE when the office hangs up.
     let _ = run;
-    assert!(c.wait_log("blind transfer", Duration::from_secs(20)), "{}", c.logs());
-    assert!(c.wait_log("transfer completed", Duration::from_secs(10)), "{}", c.logs());
-    assert!(c.wait_log("call ended", Duration::from_secs(15)), "{}", c.logs());
+    assert!(
+        c.wait_log("blind transfer", Duration::from_secs(20)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("transfer completed", Duration::from_secs(10)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("call ended", Duration::from_secs(15)),
+        "{}",
+        c.logs()
+    );
     let mut office = office;
     let mut a1 = a1;
-    assert!(office.wait().unwrap().success(), "the office answered and hung up cleanly\n{}", c.logs());
-    assert!(a1.wait().unwrap().success(), "the agent got 202, two NOTIFYs and a BYE\n{}", c.logs());
+    assert!(
+        office.wait().unwrap().success(),
+        "the office answered and hung up cleanly\n{}",
+        c.logs()
+    );
+    assert!(
+        a1.wait().unwrap().success(),
+        "the agent got 202, two NOTIFYs and a BYE\n{}",
+        c.logs()
+    );
     // The CDR records the escalation.
-    assert!(c.logs().contains("cause=CallerHangup") || c.logs().contains("cause="), "{}", c.logs());
+    assert!(
+        c.logs().contains("cause=CallerHangup") || c.logs().contains("cause="),
+        "{}",
+        c.logs()
+    );
 }
 
 #[test]
@@ -48,7 +91,11 @@ fn a_callback_keeps_the_place_and_bridges_agent_and_citizen() {
     let yaml = acd_config("longest_idle", "10s", "")
         .replace("max_wait: 5m", "max_wait: 3s\n    on_max_wait: callback_offer\n    callback: { max_attempts: 2, retry_interval: 5s }");
     let yaml = with_trunk(yaml, trunk_port);
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     // No agent yet: the caller waits 3 s, hears the callback offer, presses 1
     // and hears the confirmation; we hang up.
     Sipp::scenario("uac_dtmf1_wait_bye.xml")
@@ -56,21 +103,55 @@ fn a_callback_keeps_the_place_and_bridges_agent_and_citizen() {
         .args(["-d", "8500"])
         .call(c.sip, "100", 1)
         .assert_ok("caller accepts the callback");
-    assert!(c.wait_log("callback requested", Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log("callback requested", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
     // The citizen's phone, on the trunk: answers and hangs up after 3 s.
     let citizen = Sipp::scenario("trunk_answer.xml")
         .timeout(40)
-        .args(["-i", "127.0.0.1", "-p", &trunk_port.to_string(), "-m", "1", "-d", "3000"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &trunk_port.to_string(),
+            "-m",
+            "1",
+            "-d",
+            "3000",
+        ])
         .spawn(vec![]);
     // An agent logs in: the request is at the head of the queue.
     let a1 = agent(&c, "a1", "agent_answer.xml", 25000);
     crate::acd::wait_logged_in(&c, "a1");
-    assert!(c.wait_log("callback: calling the agent", Duration::from_secs(10)), "{}", c.logs());
-    assert!(c.wait_log("callback: calling the citizen", Duration::from_secs(10)), "{}", c.logs());
-    assert!(c.wait_log("callback connected", Duration::from_secs(10)), "{}", c.logs());
-    assert!(c.wait_log("state=\"completed\"", Duration::from_secs(15)) || c.wait_log("callback finished", Duration::from_secs(15)), "{}", c.logs());
+    assert!(
+        c.wait_log("callback: calling the agent", Duration::from_secs(10)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("callback: calling the citizen", Duration::from_secs(10)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("callback connected", Duration::from_secs(10)),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("state=\"completed\"", Duration::from_secs(15))
+            || c.wait_log("callback finished", Duration::from_secs(15)),
+        "{}",
+        c.logs()
+    );
     let mut citizen = citizen;
-    assert!(citizen.wait().unwrap().success(), "the citizen was called and bridged\n{}", c.logs());
+    assert!(
+        citizen.wait().unwrap().success(),
+        "the citizen was called and bridged\n{}",
+        c.logs()
+    );
     crate::acd::finish(vec![a1]);
 }
 
@@ -80,27 +161,56 @@ fn a_callback_request_survives_a_crash_and_restart() {
     let yaml = acd_config("longest_idle", "10s", "")
         .replace("max_wait: 5m", "max_wait: 3s\n    on_max_wait: callback_offer\n    callback: { max_attempts: 2, retry_interval: 5s }");
     let yaml = with_trunk(yaml, trunk_port);
-    let opts = Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() };
+    let opts = Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    };
     let c = Centralino::start(opts.clone());
     Sipp::scenario("uac_dtmf1_wait_bye.xml")
         .key("caller", "0461000077")
         .args(["-d", "8500"])
         .call(c.sip, "100", 1)
         .assert_ok("caller accepts the callback");
-    assert!(c.wait_log("callback requested", Duration::from_secs(5)), "{}", c.logs());
+    assert!(
+        c.wait_log("callback requested", Duration::from_secs(5)),
+        "{}",
+        c.logs()
+    );
     std::thread::sleep(Duration::from_millis(1500)); // the writer commits
     let data = c.kill9();
     let c = Centralino::start_in(opts, data);
-    assert!(c.wait_log("callback restored", Duration::from_secs(10)), "{}", c.logs());
+    assert!(
+        c.wait_log("callback restored", Duration::from_secs(10)),
+        "{}",
+        c.logs()
+    );
     let citizen = Sipp::scenario("trunk_answer.xml")
         .timeout(40)
-        .args(["-i", "127.0.0.1", "-p", &trunk_port.to_string(), "-m", "1", "-d", "2000"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &trunk_port.to_string(),
+            "-m",
+            "1",
+            "-d",
+            "2000",
+        ])
         .spawn(vec![]);
     let a1 = agent(&c, "a1", "agent_answer.xml", 20000);
     crate::acd::wait_logged_in(&c, "a1");
-    assert!(c.wait_log("callback connected", Duration::from_secs(15)), "{}", c.logs());
+    assert!(
+        c.wait_log("callback connected", Duration::from_secs(15)),
+        "{}",
+        c.logs()
+    );
     let mut citizen = citizen;
     assert!(citizen.wait().unwrap().success(), "{}", c.logs());
-    assert!(c.logs().contains("number=0461000077"), "the restored request calls the right number: {}", c.logs());
+    assert!(
+        c.logs().contains("number=0461000077"),
+        "the restored request calls the right number: {}",
+        c.logs()
+    );
     crate::acd::finish(vec![a1]);
 }

@@ -4,12 +4,43 @@
 //! `cargo run --release -p centralino-media --example rtp_sink -- PORT SECONDS [SKIP_SECONDS]`
 //!
 //! Packets of the first SKIP_SECONDS (default 0) are counted but not timed
-//! (ramp-up). Used by `scripts/bench`.
+//! (ramp-up). Arrival times are the kernel's receive timestamps
+//! (`SO_TIMESTAMPNS`), so the sink's own scheduling on a busy machine does
+//! not count as jitter; the receive buffer is enlarged (`SO_RCVBUFFORCE`
+//! when root) so bursts are not dropped. Used by `scripts/bench`.
 
 use centralino_media::jitter::InterArrival;
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn};
+use nix::sys::time::TimeSpec;
 use std::collections::HashMap;
+use std::io::IoSliceMut;
 use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
+
+/// The kernel's receive time of the packet, as a monotonic-like Duration
+/// since the Unix epoch (only differences matter).
+fn recv_stamped(socket: &UdpSocket, buf: &mut [u8]) -> Option<(usize, Duration)> {
+    let mut iov = [IoSliceMut::new(buf)];
+    let mut cmsg = nix::cmsg_space!(TimeSpec);
+    let msg = recvmsg::<SockaddrIn>(
+        socket.as_raw_fd(),
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::empty(),
+    )
+    .ok()?;
+    let mut at = None;
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            if let ControlMessageOwned::ScmTimestampns(ts) = c {
+                at = Some(Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32));
+            }
+        }
+    }
+    let n = msg.bytes;
+    Some((n, at?))
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -24,18 +55,26 @@ fn main() {
         }
     };
     let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+    let _ = setsockopt(&socket, sockopt::ReceiveTimestampns, &true);
+    if setsockopt(&socket, sockopt::RcvBufForce, &(64 << 20)).is_err() {
+        let _ = setsockopt(&socket, sockopt::RcvBuf, &(64 << 20));
+    }
     let start = Instant::now();
     let timed_from = start + Duration::from_secs(skip);
     let end = start + Duration::from_secs(secs);
     let mut streams: HashMap<u32, (InterArrival, Option<u16>)> = HashMap::new();
+    // Kernel timestamps are wall-clock: map them onto an Instant timeline.
+    let epoch = Instant::now();
+    let mut first_stamp: Option<Duration> = None;
     let mut packets = 0u64;
     let mut gaps = 0u64;
     let mut buf = [0u8; 2048];
     while Instant::now() < end {
-        let Ok((n, _)) = socket.recv_from(&mut buf) else {
+        let Some((n, stamp)) = recv_stamped(&socket, &mut buf) else {
             continue;
         };
-        let at = Instant::now();
+        let base = *first_stamp.get_or_insert(stamp);
+        let at = epoch + stamp.saturating_sub(base);
         if n < 12 || buf[0] >> 6 != 2 {
             continue;
         }
@@ -52,7 +91,7 @@ fn main() {
             }
         }
         *last = Some(seq);
-        if at >= timed_from {
+        if Instant::now() >= timed_from {
             ia.record(at);
         } else {
             ia.restart();

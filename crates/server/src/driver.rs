@@ -90,8 +90,7 @@ impl Driver {
     /// Send a relayed packet from its leg's socket.
     fn send_rtp(&mut self, t: centralino_engine::RtpTransmit, buf: &[u8]) {
         if let Some(leg) = self.legs.get(&t.leg) {
-            if leg.sender.send_to(&buf[..t.len], t.destination).is_err()
-            {
+            if leg.sender.send_to(&buf[..t.len], t.destination).is_err() {
                 self.stats.send_errors += 1;
             }
         }
@@ -107,7 +106,14 @@ impl Driver {
                         let socket = Rc::new(socket);
                         let task =
                             tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
-                        self.legs.insert(leg, LegSocket { socket, sender, task });
+                        self.legs.insert(
+                            leg,
+                            LegSocket {
+                                socket,
+                                sender,
+                                task,
+                            },
+                        );
                         match local {
                             Some(local) => self.engine.handle_media_opened(now, leg, local),
                             None => self.engine.handle_media_failed(now, leg),
@@ -234,13 +240,16 @@ pub enum Exit {
     Clean,
 }
 
+/// A closure run on the engine inside the loop.
+pub type EngineTask = Box<dyn FnOnce(&mut Engine, Instant) + Send>;
+
 /// Inputs from outside the loop (signals, HTTP API).
 pub enum Control {
     /// Give the engine a command.
     Engine(Command),
     /// Run a closure on the engine (the HTTP API answers through a oneshot
     /// channel captured in it).
-    Call(Box<dyn FnOnce(&mut Engine, Instant) + Send>),
+    Call(EngineTask),
     /// Stop taking calls, end the rest, then exit.
     Shutdown,
 }
@@ -257,17 +266,38 @@ pub struct Publish {
     pub snapshot_every: Duration,
 }
 
+/// Everything the loop owns.
+pub struct Parts {
+    /// The engine.
+    pub engine: Engine,
+    /// The bound SIP socket.
+    pub sip: UdpSocket,
+    /// RTP port range.
+    pub rtp_ports: PortRange,
+    /// The IP RTP sockets bind to.
+    pub rtp_ip: std::net::IpAddr,
+    /// The background writer.
+    pub sink: Sink,
+    /// Orders from signals and the HTTP API.
+    pub control: tokio::sync::mpsc::UnboundedReceiver<Control>,
+    /// Wall-clock time (the system clock, or `--now`'s).
+    pub wall_clock: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>,
+    /// Snapshots and live events for readers.
+    pub publish: Publish,
+}
+
 /// Run until shutdown completes.
-pub async fn run(
-    engine: Engine,
-    sip: UdpSocket,
-    rtp_ports: PortRange,
-    rtp_ip: std::net::IpAddr,
-    sink: Sink,
-    mut control: tokio::sync::mpsc::UnboundedReceiver<Control>,
-    wall_clock: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>,
-    publish: Publish,
-) -> Exit {
+pub async fn run(parts: Parts) -> Exit {
+    let Parts {
+        engine,
+        sip,
+        rtp_ports,
+        rtp_ip,
+        sink,
+        mut control,
+        wall_clock,
+        publish,
+    } = parts;
     let sip = Rc::new(sip);
     let wake = Rc::new(Notify::new());
     let shared: Shared = Rc::new(RefCell::new(Driver {

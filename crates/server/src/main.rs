@@ -361,16 +361,16 @@ fn run(args: RunArgs) -> ExitCode {
             advertised = %advertised_ip,
             "SIP listening on udp:{bound}"
         );
-        let exit = driver::run(
+        let exit = driver::run(driver::Parts {
             engine,
-            socket,
+            sip: socket,
             rtp_ports,
-            media_ip_bind(bound.ip(), media_ip),
+            rtp_ip: media_ip_bind(bound.ip(), media_ip),
             sink,
-            control_rx,
+            control: control_rx,
             wall_clock,
             publish,
-        )
+        })
         .await;
         let _ = writer.join();
         let _ = std::fs::remove_file(&pid_file);
@@ -398,7 +398,10 @@ fn restore_callbacks(
             return;
         }
     };
-    let q = store::CallbackQuery { state: Some("pending".into()), ..Default::default() };
+    let q = store::CallbackQuery {
+        state: Some("pending".into()),
+        ..Default::default()
+    };
     let pending = match store.callbacks(&q) {
         Ok(p) => p,
         Err(e) => {
@@ -411,7 +414,10 @@ fn restore_callbacks(
         .filter_map(|cb| {
             let service = cfg.services.iter().find(|s| s.id.as_str() == cb.service)?;
             let requested = cb.requested_at.with_timezone(&chrono::Utc);
-            let expires = cb.expires_at.map(|e| e.with_timezone(&chrono::Utc)).unwrap_or(requested + chrono::Duration::hours(8));
+            let expires = cb
+                .expires_at
+                .map(|e| e.with_timezone(&chrono::Utc))
+                .unwrap_or(requested + chrono::Duration::hours(8));
             Some(centralino_engine::CallbackRecord {
                 id: cb.id,
                 call_id: cb.call_id.unwrap_or_default(),
@@ -430,7 +436,10 @@ fn restore_callbacks(
         .collect();
     if !records.is_empty() {
         tracing::info!(count = records.len(), "restoring pending callbacks");
-        engine.handle_command(Instant::now(), centralino_engine::Command::RestoreCallbacks(records));
+        engine.handle_command(
+            Instant::now(),
+            centralino_engine::Command::RestoreCallbacks(records),
+        );
     }
 }
 

@@ -18,7 +18,12 @@ impl MediaPorts {
     /// Ports from `range` on `ip`.
     pub fn new(ip: IpAddr, range: PortRange) -> Self {
         let first = range.low + (range.low & 1);
-        MediaPorts { ip, range, next: first, in_use: HashSet::new() }
+        MediaPorts {
+            ip,
+            range,
+            next: first,
+            in_use: HashSet::new(),
+        }
     }
 
     fn first_even(&self) -> u16 {
@@ -31,7 +36,7 @@ impl MediaPorts {
         if self.range.high <= first {
             return 0;
         }
-        ((self.range.high - first + 1) / 2) as usize
+        (self.range.high - first).div_ceil(2) as usize
     }
 
     /// Bind the next free even port (round robin, so a just-released port
@@ -41,7 +46,11 @@ impl MediaPorts {
         let capacity = self.capacity();
         for _ in 0..capacity {
             let port = self.next;
-            self.next = if port.saturating_add(3) > self.range.high { self.first_even() } else { port + 2 };
+            self.next = if port.saturating_add(3) > self.range.high {
+                self.first_even()
+            } else {
+                port + 2
+            };
             if self.in_use.contains(&port) {
                 continue;
             }
@@ -60,17 +69,18 @@ impl MediaPorts {
                 Err(e) => return Err(e),
             }
         }
-        Err(io::Error::new(io::ErrorKind::AddrInUse, format!("all {capacity} RTP ports of {}-{} are busy", self.range.low, self.range.high)))
+        Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!(
+                "all {capacity} RTP ports of {}-{} are busy",
+                self.range.low, self.range.high
+            ),
+        ))
     }
 
     /// Give a port back.
     pub fn release(&mut self, port: u16) {
         self.in_use.remove(&port);
-    }
-
-    /// Ports in use.
-    pub fn in_use(&self) -> usize {
-        self.in_use.len()
     }
 }
 
@@ -82,18 +92,34 @@ mod tests {
     async fn hands_out_even_ports_and_skips_busy_ones() {
         // Find a free block of 8 ports.
         let base = loop {
-            let p = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port() & !1;
-            if p < 60000 && (p..p + 8).all(|q| std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok()) {
+            let p = std::net::UdpSocket::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+                & !1;
+            if p < 60000 && (p..p + 8).all(|q| std::net::UdpSocket::bind(("127.0.0.1", q)).is_ok())
+            {
                 break p;
             }
         };
         let _busy = std::net::UdpSocket::bind(("127.0.0.1", base + 2)).unwrap();
-        let mut ports = MediaPorts::new("127.0.0.1".parse().unwrap(), PortRange { low: base, high: base + 7 });
+        let mut ports = MediaPorts::new(
+            "127.0.0.1".parse().unwrap(),
+            PortRange {
+                low: base,
+                high: base + 7,
+            },
+        );
         assert_eq!(ports.capacity(), 4);
         let a = ports.bind().unwrap().0;
         let b = ports.bind().unwrap().0;
         assert_eq!(a.local_addr().unwrap().port(), base);
-        assert_eq!(b.local_addr().unwrap().port(), base + 4, "base+2 is taken by another process");
+        assert_eq!(
+            b.local_addr().unwrap().port(),
+            base + 4,
+            "base+2 is taken by another process"
+        );
         let c = ports.bind().unwrap().0;
         assert_eq!(c.local_addr().unwrap().port(), base + 6);
         assert!(ports.bind().is_err(), "range exhausted");

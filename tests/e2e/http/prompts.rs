@@ -43,12 +43,23 @@ fn chirp(seconds: f64) -> Vec<i16> {
 /// first `frames` packets decoded (A-law).
 fn welcome_heard(c: &Centralino, frames: usize) -> Vec<Vec<i16>> {
     let probe = RtpProbe::bind();
-    Sipp::scenario("uac_rtp_probe.xml")
-        .key("caller", "0461000001")
-        .key("rtp_port", probe.port())
-        .args(["-d", "3500"])
-        .call(c.sip, "800228040", 1)
-        .assert_ok("RTP probe call");
+    // SIPp's media port comes from the harness's free-port guess, which may
+    // collide with another test's RTP range: try again on that only.
+    for attempt in 1.. {
+        let run = Sipp::scenario("uac_rtp_probe.xml")
+            .key("caller", "0461000001")
+            .key("rtp_port", probe.port())
+            .args(["-d", "3500"])
+            .call(c.sip, "800228040", 1);
+        if attempt < 3
+            && !run.status.success()
+            && run.errors.contains("Unable to bind audio RTP socket")
+        {
+            continue;
+        }
+        run.assert_ok("RTP probe call");
+        break;
+    }
     let packets = probe.packets();
     let start = packets
         .iter()

@@ -664,8 +664,10 @@ pub struct StreamQuery {
     /// Seconds between two frames (1–3600, default 5).
     #[serde(default)]
     pub interval: Option<u32>,
-    /// The token, for browsers' EventSource.
+    /// The token, for browsers' EventSource (read from the raw query by
+    /// the auth check).
     #[serde(default)]
+    #[allow(dead_code)]
     pub access_token: Option<String>,
 }
 
@@ -674,9 +676,10 @@ pub struct StreamQuery {
 pub async fn wallboard_stream(
     State(api): State<Api>,
     headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
-    let token = query.as_ref().ok().and_then(|q| q.access_token.clone());
+    let token = super::auth::query_token(uri.query());
     api.tokens
         .check(&headers, token.as_deref(), super::config::Role::Viewer)?;
     let Query(q) = query?;
