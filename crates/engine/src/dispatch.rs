@@ -252,6 +252,7 @@ impl Engine {
         if let Some(leg) = self.legs.get_mut(key) {
             if let Some(m) = leg.media.take() {
                 let (rx, tx) = (m.receive_stats(), m.send_stats());
+                self.stats.rtp_lost += rx.lost;
                 let role = match &leg.role {
                     crate::call::LegRole::Inbound => "caller".to_string(),
                     crate::call::LegRole::Agent(a) => format!("agent:{a}"),

@@ -172,6 +172,8 @@ pub struct EngineStats {
     pub rtp_received: u64,
     /// RTP datagrams dropped (malformed, wrong source, unexpected type).
     pub rtp_dropped: u64,
+    /// RTP packets lost (sequence gaps at the receiver), over ended and live legs.
+    pub rtp_lost: u64,
     /// DTMF digits received (RTP events and SIP INFO).
     pub dtmf_received: u64,
     /// Voicemails kept.

@@ -366,6 +366,11 @@ pub fn render(i: &Inputs<'_>) -> prometheus::Result<String> {
             e.rtp_dropped,
         )?;
         reg.counter(
+            "rtp_packets_lost_total",
+            "RTP packets lost (sequence gaps at the receiver).",
+            e.rtp_lost,
+        )?;
+        reg.counter(
             "dtmf_digits_total",
             "DTMF digits received (RFC 4733 and SIP INFO).",
             e.dtmf_received,
