@@ -425,6 +425,12 @@ impl Engine {
         self.shutting_down.is_some() && self.calls.is_empty() && self.legs.len() == 0
     }
 
+    /// The shared 20 ms grid RTP is paced on (a driver may run a precise
+    /// clock on it and call `handle_timeout` at each tick).
+    pub fn pacing_grid(&self) -> PacingGrid {
+        self.grid
+    }
+
     /// The ACD, for queries (wallboard, API).
     pub fn acd(&self) -> &centralino_acd::Acd {
         &self.acd

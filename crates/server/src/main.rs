@@ -370,6 +370,7 @@ fn run(args: RunArgs) -> ExitCode {
             control: control_rx,
             wall_clock,
             publish,
+            connect_rtp: !cfg.rtp.latch,
         })
         .await;
         let _ = writer.join();
