@@ -374,8 +374,9 @@ impl Engine {
         match leg.media.as_mut() {
             Some(session) => session.update(now, stream),
             None => {
+                let slot = (ssrc >> 8) as u32 % crate::media_plane::SLOTS;
                 let mut cfg = SessionConfig::new(
-                    self.grid,
+                    crate::media_plane::leg_grid(&self.grid, slot),
                     stream,
                     ssrc as u32,
                     (ssrc >> 32) as u16,
@@ -384,7 +385,7 @@ impl Engine {
                 cfg.latch = self.config.latch;
                 cfg.inactivity_timeout = Some(self.config.inactivity_timeout);
                 leg.media = Some(MediaSession::new(now, cfg));
-                self.media.add(key);
+                self.media.add(key, slot);
                 self.media.ensure_ticking(now, &self.grid);
             }
         }

@@ -266,7 +266,7 @@ impl Engine {
             run_id,
             next_call: 0,
             clock: WallClock::new(now, wall),
-            grid: PacingGrid::every_20ms(now),
+            grid: PacingGrid::new(now, media_plane::SLOT),
             calls: HashMap::new(),
             legs: slab::Slab::default(),
             by_dialog: HashMap::new(),
@@ -406,6 +406,21 @@ impl Engine {
         .min()
     }
 
+    /// [`poll_timeout`](Self::poll_timeout) without the media ticks, for a
+    /// driver that calls `handle_timeout` on every tick of
+    /// [`pacing_grid`](Self::pacing_grid) from a clock of its own.
+    pub fn poll_timeout_except_media(&self) -> Option<Instant> {
+        [
+            self.sip.poll_timeout(),
+            self.timers.next(),
+            self.registrar.poll_timeout(),
+            self.acd_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
     /// Counters.
     pub fn stats(&self) -> EngineStats {
         let active = self.calls.values().filter(|c| !c.service_call).count();
@@ -425,8 +440,9 @@ impl Engine {
         self.shutting_down.is_some() && self.calls.is_empty() && self.legs.len() == 0
     }
 
-    /// The shared 20 ms grid RTP is paced on (a driver may run a precise
-    /// clock on it and call `handle_timeout` at each tick).
+    /// The shared grid RTP is paced on: 20 ms split into four 5 ms slots,
+    /// each call sending in its own slot (a driver may run a precise clock
+    /// on it and call `handle_timeout` at each tick).
     pub fn pacing_grid(&self) -> PacingGrid {
         self.grid
     }

@@ -1,17 +1,32 @@
 //! The RTP side of the engine: every leg's media session on one shared
-//! 20 ms grid. One `handle_timeout` per tick marks the tick; the driver's
+//! grid (20 ms, in four 5 ms slots). One `handle_timeout` per tick marks the tick; the driver's
 //! `poll_rtp` then walks the legs, producing each one's packet into the
 //! driver's buffer (no allocation per packet).
 
 use crate::{Engine, LegKey, RtpTransmit};
+use std::time::Duration;
+
+/// The engine ticks every 5 ms; each leg sends every 20 ms in one of the
+/// four slots, so each tick's burst is a quarter of the calls (shorter
+/// bursts arrive more evenly at the receivers).
+pub(crate) const SLOT: Duration = Duration::from_millis(5);
+/// Slots per 20 ms packet.
+pub(crate) const SLOTS: u32 = 4;
+
+/// The grid of a leg in slot `slot`.
+pub(crate) fn leg_grid(engine_grid: &PacingGrid, slot: u32) -> PacingGrid {
+    PacingGrid::new(engine_grid.epoch() + SLOT * (slot % SLOTS), SLOT * SLOTS)
+}
 use centralino_media::{PacingGrid, Received};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 #[derive(Debug, Default)]
 pub(crate) struct MediaPlane {
-    /// Legs with a media session (compacted at each tick).
-    active: Vec<LegKey>,
+    /// Legs with a media session, by slot (compacted at each of their ticks).
+    slots: [Vec<LegKey>; SLOTS as usize],
+    /// The slot of the tick in progress.
+    slot: usize,
     /// The tick being produced and the position in `active`.
     tick: Option<Instant>,
     cursor: usize,
@@ -19,8 +34,12 @@ pub(crate) struct MediaPlane {
 }
 
 impl MediaPlane {
-    pub fn add(&mut self, leg: LegKey) {
-        self.active.push(leg);
+    pub fn add(&mut self, leg: LegKey, slot: u32) {
+        self.slots[(slot % SLOTS) as usize].push(leg);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.slots.iter().all(Vec::is_empty)
     }
 
     pub fn ensure_ticking(&mut self, now: Instant, grid: &PacingGrid) {
@@ -43,15 +62,16 @@ impl Engine {
         if now < due {
             return;
         }
+        // The slot of the latest tick that is due; its legs send now.
+        let slot = (self.grid.tick_index(now) % u64::from(SLOTS)) as usize;
         let legs = &self.legs;
-        self.media
-            .active
-            .retain(|k| legs.get(*k).is_some_and(|l| l.media.is_some()));
-        if self.media.active.is_empty() {
+        self.media.slots[slot].retain(|k| legs.get(*k).is_some_and(|l| l.media.is_some()));
+        if self.media.is_empty() {
             self.media.next_tick = None;
             self.media.tick = None;
             return;
         }
+        self.media.slot = slot;
         self.media.tick = Some(now);
         self.media.cursor = 0;
         self.media.next_tick = Some(self.grid.next_tick_after(now));
@@ -60,7 +80,7 @@ impl Engine {
     /// The next packet of the tick in progress.
     pub(crate) fn next_rtp(&mut self, buf: &mut [u8]) -> Option<RtpTransmit> {
         while let Some(tick) = self.media.tick {
-            let Some(&key) = self.media.active.get(self.media.cursor) else {
+            let Some(&key) = self.media.slots[self.media.slot].get(self.media.cursor) else {
                 self.media.tick = None;
                 return None;
             };

@@ -475,5 +475,9 @@ fn a_cancel_crossing_our_200_changes_nothing() {
     c.ack(&mut sim);
     sim.take_rtp_to(rtp);
     sim.advance(ms(100));
-    assert_eq!(sim.take_rtp_to(rtp).len(), 5, "the call goes on");
+    let n = sim.take_rtp_to(rtp).len();
+    assert!(
+        (4..=6).contains(&n),
+        "the call goes on: {n} packets in 100 ms"
+    );
 }

@@ -64,6 +64,8 @@ pub struct Driver {
     publish: Publish,
     /// Connect each RTP socket to its remote (RTP latching off).
     connect_rtp: bool,
+    /// The media clock thread runs (else tokio's timer paces RTP).
+    media_clock: bool,
 }
 
 type Shared = Rc<RefCell<Driver>>;
@@ -100,7 +102,13 @@ impl Driver {
                 break;
             }
         }
-        let next = self.engine.poll_timeout();
+        // Media ticks come from the media clock thread; tokio's timer only
+        // serves the other deadlines.
+        let next = if self.media_clock {
+            self.engine.poll_timeout_except_media()
+        } else {
+            self.engine.poll_timeout()
+        };
         if next != self.armed {
             self.armed = next;
             self.wake_timer.notify_one();
@@ -269,7 +277,7 @@ fn spawn_media_clock(
     grid: centralino_media::PacingGrid,
     tick: Arc<Notify>,
     stop: Arc<std::sync::atomic::AtomicBool>,
-) {
+) -> bool {
     let spawned = std::thread::Builder::new()
         .name("centralino-media-clock".into())
         .spawn(move || {
@@ -280,8 +288,12 @@ fn spawn_media_clock(
                 tick.notify_one();
             }
         });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "no media clock thread: RTP paced by the runtime's timer");
+    match spawned {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "no media clock thread: RTP paced by the runtime's timer");
+            false
+        }
     }
 }
 
@@ -368,6 +380,7 @@ pub async fn run(parts: Parts) -> Exit {
         shutdown_started: false,
         publish: publish.clone(),
         connect_rtp,
+        media_clock: false,
     }));
     {
         let mut d = shared.borrow_mut();
@@ -376,11 +389,9 @@ pub async fn run(parts: Parts) -> Exit {
     let sip_handle = tokio::task::spawn_local(sip_task(shared.clone(), sip));
     let tick = Arc::new(Notify::new());
     let stop_clock = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    spawn_media_clock(
-        shared.borrow().engine.pacing_grid(),
-        tick.clone(),
-        stop_clock.clone(),
-    );
+    let grid = shared.borrow().engine.pacing_grid();
+    let clock_runs = spawn_media_clock(grid, tick.clone(), stop_clock.clone());
+    shared.borrow_mut().media_clock = clock_runs;
     let timer_handle = tokio::task::spawn_local(timer_task(shared.clone(), wake, tick));
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
