@@ -49,6 +49,14 @@ impl AgentLogins {
         self.by_user.get(user).map(|(a, _)| a)
     }
 
+    /// The agent with this id (a REFER may name an operator by id).
+    pub fn agent_by_id(&self, id: &str) -> Option<&AgentId> {
+        self.by_user
+            .values()
+            .map(|(a, _)| a)
+            .find(|a| a.as_str() == id)
+    }
+
     pub fn username_of(&self, agent: &AgentId) -> Option<&str> {
         self.by_user
             .iter()

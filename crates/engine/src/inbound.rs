@@ -664,6 +664,27 @@ mod tests {
     use super::uri_user;
 
     #[test]
+    fn forwarded_calls_keep_the_original_called_party() {
+        use centralino_sip::testkit;
+        let r = testkit::invite("sip:800264760@centralino")
+            .header(
+                "Diversion",
+                "<sip:+390461491111@pbx.example>;reason=no-answer;counter=1",
+            )
+            .build_request();
+        assert_eq!(super::diverted_from(&r).as_deref(), Some("0461491111"));
+        let r = testkit::invite("sip:800264760@centralino")
+            .header(
+                "History-Info",
+                "<sip:0461491112@pbx.example>;index=1, <sip:800264760@centralino>;index=1.1",
+            )
+            .build_request();
+        assert_eq!(super::diverted_from(&r).as_deref(), Some("0461491112"));
+        let r = testkit::invite("sip:800264760@centralino").build_request();
+        assert_eq!(super::diverted_from(&r), None);
+    }
+
+    #[test]
     fn users_of_uris() {
         assert_eq!(
             uri_user("sip:800228040@10.0.0.1:5060;user=phone"),

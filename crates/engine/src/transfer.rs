@@ -72,6 +72,48 @@ impl Engine {
         if self.acd.queue_ids().any(|q| q.as_str() == queue_id) {
             return self.transfer_to_queue(now, call, leg, agent, QueueId::new(&queue_id));
         }
+        // Another operator, by SIP username or agent id: call their phone
+        // directly (a registered contact), not through the trunk.
+        let colleague = self
+            .logins
+            .agent(&target)
+            .cloned()
+            .or_else(|| self.logins.agent_by_id(&target).cloned());
+        if let Some(other) = colleague.filter(|a| *a != agent) {
+            let Some((uri, destination)) = self.agent_contact(&other) else {
+                self.notify_refer(now, leg, "SIP/2.0 480 Temporarily Unavailable", true);
+                return;
+            };
+            let codec = self
+                .calls
+                .get(&call)
+                .and_then(|c| self.legs.get(c.inbound))
+                .and_then(|l| l.codec());
+            let target_leg = self.originate(
+                now,
+                call,
+                crate::outbound::Originate {
+                    role: LegRole::Outbound {
+                        target: format!("agent:{other}"),
+                    },
+                    target_uri: uri,
+                    destination,
+                    first_codec: codec,
+                    extra_headers: vec![(
+                        "X-Centralino-Transferred-By".to_string(),
+                        agent.to_string(),
+                    )],
+                },
+            );
+            if let Some(c) = self.calls.get_mut(&call) {
+                c.span.in_scope(|| tracing::info!(target = %other, agent = %agent, "blind transfer to an operator"));
+                c.transfer = Some(Transfer {
+                    from_leg: leg,
+                    target_leg,
+                });
+            }
+            return;
+        }
         let Some(trunk) = self.config.trunk.clone() else {
             tracing::warn!(%target, "transfer to a number needs sip.trunk in the config");
             self.notify_refer(now, leg, "SIP/2.0 503 Service Unavailable", true);
