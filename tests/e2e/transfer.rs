@@ -218,9 +218,19 @@ fn a_callback_request_survives_a_crash_and_restart() {
 #[test]
 fn an_agent_transfers_the_caller_to_another_operator() {
     let yaml = acd_config("longest_idle", "10s", "");
-    let c = Centralino::start(Opts { now: Some(MONDAY_9.into()), config_yaml: Some(yaml), ..Opts::default() });
+    let c = Centralino::start(Opts {
+        now: Some(MONDAY_9.into()),
+        config_yaml: Some(yaml),
+        ..Opts::default()
+    });
     // a1 (idle longest) takes the call and hands it to a2 by REFER.
-    let a1 = crate::acd::agent_with(&c, "a1", "agent_answer_refer.xml", 30000, &[("refer_to", "a2")]);
+    let a1 = crate::acd::agent_with(
+        &c,
+        "a1",
+        "agent_answer_refer.xml",
+        30000,
+        &[("refer_to", "a2")],
+    );
     crate::acd::wait_logged_in(&c, "a1");
     std::thread::sleep(Duration::from_millis(400));
     let a2 = agent(&c, "a2", "agent_answer.xml", 30000);
@@ -230,9 +240,24 @@ fn an_agent_transfers_the_caller_to_another_operator() {
         .args(["-d", "9000"])
         .call(c.sip, "100", 1)
         .assert_ok("caller");
-    assert!(c.wait_log("blind transfer to an operator target=a2", Duration::from_secs(2)), "{}", c.logs());
-    assert!(c.wait_log("transfer completed", Duration::from_secs(2)), "{}", c.logs());
+    assert!(
+        c.wait_log(
+            "blind transfer to an operator target=a2",
+            Duration::from_secs(2)
+        ),
+        "{}",
+        c.logs()
+    );
+    assert!(
+        c.wait_log("transfer completed", Duration::from_secs(2)),
+        "{}",
+        c.logs()
+    );
     let mut a1 = a1;
-    assert!(a1.wait().unwrap().success(), "a1 got 202, NOTIFYs and BYE\n{}", c.logs());
+    assert!(
+        a1.wait().unwrap().success(),
+        "a1 got 202, NOTIFYs and BYE\n{}",
+        c.logs()
+    );
     crate::acd::finish(vec![a2]);
 }
