@@ -54,7 +54,19 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+    // With RTP_SINK_POLL_MS, the sink never blocks on the socket: it reads
+    // what is queued, then sleeps that long. No reader waits on the socket,
+    // so a sender on the same machine is not charged for waking one.
+    let poll = std::env::var("RTP_SINK_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis);
+    match poll {
+        Some(_) => socket.set_nonblocking(true).expect("non-blocking socket"),
+        None => {
+            let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+        }
+    }
     let _ = setsockopt(&socket, sockopt::ReceiveTimestampns, &true);
     if setsockopt(&socket, sockopt::RcvBufForce, &(64 << 20)).is_err() {
         let _ = setsockopt(&socket, sockopt::RcvBuf, &(64 << 20));
@@ -71,6 +83,9 @@ fn main() {
     let mut buf = [0u8; 2048];
     while Instant::now() < end {
         let Some((n, stamp)) = recv_stamped(&socket, &mut buf) else {
+            if let Some(poll) = poll {
+                std::thread::sleep(poll);
+            }
             continue;
         };
         let base = *first_stamp.get_or_insert(stamp);

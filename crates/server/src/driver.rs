@@ -3,7 +3,7 @@
 //! signals; every input goes through `Engine::handle_*` and every output is
 //! drained with `poll_*` right after (see docs/architecture.md).
 
-use crate::media_ports::{MediaPorts, PortRange};
+use crate::media_ports::{MediaPorts, PortRange, RtpSocket};
 use crate::sink::{Sink, SinkMsg};
 use centralino_engine::{Command, Engine, EngineEvent, LegKey};
 use std::cell::RefCell;
@@ -24,27 +24,29 @@ pub struct DriverStats {
 }
 
 struct LegSocket {
-    socket: Rc<UdpSocket>,
-    sender: std::net::UdpSocket,
+    socket: Rc<RtpSocket>,
     /// The remote the socket is connected to (see [`LegSocket::send`]).
     connected: Option<std::net::SocketAddr>,
     task: JoinHandle<()>,
 }
 
 impl LegSocket {
-    /// Send one RTP packet. With `connect`, the socket is connected to the
-    /// remote (re-connected when it changes): the kernel then skips the
-    /// route lookup of every packet, and only that remote's packets are
-    /// received — exactly the engine's rule when RTP latching is off.
+    /// Send one RTP packet: one plain syscall, no readiness bookkeeping
+    /// (the runtime watches the socket for reading only). With `connect`,
+    /// the socket is connected to the remote (re-connected when it
+    /// changes): the kernel then skips the route lookup of every packet,
+    /// and only that remote's packets are received — exactly the engine's
+    /// rule when RTP latching is off.
     fn send(&mut self, buf: &[u8], to: std::net::SocketAddr, connect: bool) -> io::Result<usize> {
+        let socket = self.socket.get_ref();
         if !connect {
-            return self.sender.send_to(buf, to);
+            return socket.send_to(buf, to);
         }
         if self.connected != Some(to) {
-            self.sender.connect(to)?;
+            socket.connect(to)?;
             self.connected = Some(to);
         }
-        self.sender.send(buf)
+        socket.send(buf)
     }
 }
 
@@ -132,8 +134,8 @@ impl Driver {
             EngineEvent::OpenMedia { leg } => {
                 let now = Instant::now();
                 match self.ports.bind() {
-                    Ok((socket, sender)) => {
-                        let local = socket.local_addr().ok();
+                    Ok(socket) => {
+                        let local = socket.get_ref().local_addr().ok();
                         let socket = Rc::new(socket);
                         let task =
                             tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
@@ -141,7 +143,6 @@ impl Driver {
                             leg,
                             LegSocket {
                                 socket,
-                                sender,
                                 connected: None,
                                 task,
                             },
@@ -160,7 +161,7 @@ impl Driver {
             EngineEvent::CloseMedia { leg } => {
                 if let Some(l) = self.legs.remove(&leg) {
                     l.task.abort();
-                    if let Ok(addr) = l.socket.local_addr() {
+                    if let Ok(addr) = l.socket.get_ref().local_addr() {
                         self.ports.release(addr.port());
                     }
                 }
@@ -201,34 +202,36 @@ async fn sip_task(shared: Shared, socket: Rc<UdpSocket>) {
     }
 }
 
-async fn rtp_task(shared: Shared, leg: LegKey, socket: Rc<UdpSocket>) {
+async fn rtp_task(shared: Shared, leg: LegKey, socket: Rc<RtpSocket>) {
     let mut buf = [0u8; 2048];
     let mut out = [0u8; 2048];
     loop {
-        match socket.recv_from(&mut buf).await {
-            Ok((n, source)) => {
-                let mut d = shared.borrow_mut();
-                let now = Instant::now();
-                if let Some(t) = d.engine.handle_rtp(now, leg, source, &buf[..n], &mut out) {
-                    d.send_rtp(t, &out);
-                }
-                for _ in 0..16 {
-                    match socket.try_recv_from(&mut buf) {
-                        Ok((n, source)) => {
-                            if let Some(t) =
-                                d.engine.handle_rtp(now, leg, source, &buf[..n], &mut out)
-                            {
-                                d.send_rtp(t, &out);
-                            }
-                        }
-                        Err(_) => break,
+        let mut ready = match socket.readable().await {
+            Ok(ready) => ready,
+            Err(_) => return,
+        };
+        let mut d = shared.borrow_mut();
+        let now = Instant::now();
+        // Take up to 17 queued datagrams, then hand the loop back.
+        for _ in 0..17 {
+            match socket.get_ref().recv_from(&mut buf) {
+                Ok((n, source)) => {
+                    if let Some(t) = d.engine.handle_rtp(now, leg, source, &buf[..n], &mut out) {
+                        d.send_rtp(t, &out);
                     }
                 }
-                d.flush(&shared);
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ready.clear_ready();
+                    break;
+                }
+                Err(e) if is_transient(&e) => continue,
+                Err(_) => {
+                    d.flush(&shared);
+                    return;
+                }
             }
-            Err(e) if is_transient(&e) => continue,
-            Err(_) => return,
         }
+        d.flush(&shared);
     }
 }
 

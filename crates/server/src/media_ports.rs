@@ -5,6 +5,43 @@ pub use crate::config::PortRange;
 use std::collections::HashSet;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+
+/// A call leg's RTP socket: non-blocking, registered with the runtime for
+/// read readiness only. The socket is only ever lent out by shared
+/// reference, so its descriptor stays the one registered until drop.
+pub struct RtpSocket(AsyncFd<std::net::UdpSocket>);
+
+impl RtpSocket {
+    /// Register a bound, non-blocking socket with the current runtime.
+    #[allow(unsafe_code)]
+    fn register(socket: std::net::UdpSocket) -> io::Result<Self> {
+        // SAFETY: `register_with_interest` needs the descriptor to stay
+        // open and to be the same file description for as long as the
+        // `AsyncFd` lives. The `UdpSocket` owns its descriptor (closed only
+        // by its drop) and is moved into the `AsyncFd`, which this private
+        // field keeps; `RtpSocket` gives out only `&UdpSocket` (`get_ref`),
+        // through which the descriptor can be neither closed nor replaced,
+        // and never `&mut` or the socket itself. Its drop deregisters before
+        // the socket closes (AsyncFd's own drop order).
+        let fd = unsafe { AsyncFd::register_with_interest(socket, Interest::READABLE) }
+            .map_err(|e| e.into_parts().1)?;
+        Ok(RtpSocket(fd))
+    }
+
+    /// The socket, to send and receive on (non-blocking).
+    pub fn get_ref(&self) -> &std::net::UdpSocket {
+        self.0.get_ref()
+    }
+
+    /// Wait until the socket may have datagrams to read.
+    pub async fn readable(
+        &self,
+    ) -> io::Result<tokio::io::unix::AsyncFdReadyGuard<'_, std::net::UdpSocket>> {
+        self.0.readable().await
+    }
+}
 
 /// Hands out bound RTP sockets.
 pub struct MediaPorts {
@@ -42,7 +79,7 @@ impl MediaPorts {
     /// Bind the next free even port (round robin, so a just-released port
     /// rests a while before reuse: late packets of an old call do not reach
     /// a new one).
-    pub fn bind(&mut self) -> io::Result<(tokio::net::UdpSocket, std::net::UdpSocket)> {
+    pub fn bind(&mut self) -> io::Result<RtpSocket> {
         let capacity = self.capacity();
         for _ in 0..capacity {
             let port = self.next;
@@ -57,13 +94,14 @@ impl MediaPorts {
             match std::net::UdpSocket::bind(SocketAddr::new(self.ip, port)) {
                 Ok(s) => {
                     s.set_nonblocking(true)?;
-                    // Sending goes through a plain clone of the socket: one
-                    // syscall per packet, no readiness bookkeeping; the tokio
-                    // side only receives.
-                    let sender = s.try_clone()?;
-                    let s = tokio::net::UdpSocket::from_std(s)?;
+                    // Registered for reading only: sending is one plain
+                    // syscall per packet on the same socket, and the kernel
+                    // freeing each sent packet does not raise a write
+                    // readiness event for the runtime to process (with
+                    // read+write interest it did, once per packet).
+                    let s = RtpSocket::register(s)?;
                     self.in_use.insert(port);
-                    return Ok((s, sender));
+                    return Ok(s);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(e),
@@ -112,19 +150,22 @@ mod tests {
             },
         );
         assert_eq!(ports.capacity(), 4);
-        let a = ports.bind().unwrap().0;
-        let b = ports.bind().unwrap().0;
-        assert_eq!(a.local_addr().unwrap().port(), base);
+        let a = ports.bind().unwrap();
+        let b = ports.bind().unwrap();
+        assert_eq!(a.get_ref().local_addr().unwrap().port(), base);
         assert_eq!(
-            b.local_addr().unwrap().port(),
+            b.get_ref().local_addr().unwrap().port(),
             base + 4,
             "base+2 is taken by another process"
         );
-        let c = ports.bind().unwrap().0;
-        assert_eq!(c.local_addr().unwrap().port(), base + 6);
+        let c = ports.bind().unwrap();
+        assert_eq!(c.get_ref().local_addr().unwrap().port(), base + 6);
         assert!(ports.bind().is_err(), "range exhausted");
         ports.release(base);
         drop(a);
-        assert_eq!(ports.bind().unwrap().0.local_addr().unwrap().port(), base);
+        assert_eq!(
+            ports.bind().unwrap().get_ref().local_addr().unwrap().port(),
+            base
+        );
     }
 }
