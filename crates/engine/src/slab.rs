@@ -17,6 +17,13 @@ impl fmt::Display for LegKey {
 }
 
 impl LegKey {
+    /// The slot index: dense and small, reused after the leg ends (with a
+    /// new generation), so a driver may index a `Vec` of its own per-leg
+    /// state with it and compare the whole key to reject a stale one.
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
+
     /// A key that never names a leg (a call whose first leg is not made yet).
     pub(crate) const fn placeholder() -> LegKey {
         LegKey {

@@ -6,9 +6,10 @@
 use crate::media_ports::{MediaPorts, PortRange, RtpSocket};
 use crate::sink::{Sink, SinkMsg};
 use centralino_engine::{Command, Engine, EngineEvent, LegKey};
+use nix::sys::socket::{send, sendto, MsgFlags, SockaddrStorage};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,11 @@ pub struct DriverStats {
 }
 
 struct LegSocket {
+    key: LegKey,
+    /// The descriptor of `socket`, kept inline: the per-packet send reads
+    /// it straight from this table instead of following `socket`'s pointer
+    /// (a cache miss per packet with thousands of legs).
+    fd: RawFd,
     socket: Rc<RtpSocket>,
     /// The remote the socket is connected to (see [`LegSocket::send`]).
     connected: Option<std::net::SocketAddr>,
@@ -38,15 +44,50 @@ impl LegSocket {
     /// and only that remote's packets are received — exactly the engine's
     /// rule when RTP latching is off.
     fn send(&mut self, buf: &[u8], to: std::net::SocketAddr, connect: bool) -> io::Result<usize> {
-        let socket = self.socket.get_ref();
+        // `fd` is `socket`'s descriptor, open for as long as `self` holds
+        // `socket`.
         if !connect {
-            return socket.send_to(buf, to);
+            return sendto(self.fd, buf, &SockaddrStorage::from(to), MsgFlags::empty())
+                .map_err(io::Error::from);
         }
         if self.connected != Some(to) {
-            socket.connect(to)?;
+            self.socket.get_ref().connect(to)?;
             self.connected = Some(to);
         }
-        socket.send(buf)
+        send(self.fd, buf, MsgFlags::empty()).map_err(io::Error::from)
+    }
+}
+
+/// The legs' sockets, indexed by the leg's slot index (no hashing on the
+/// per-packet path).
+#[derive(Default)]
+struct LegSockets(Vec<Option<LegSocket>>);
+
+impl LegSockets {
+    fn get_mut(&mut self, key: LegKey) -> Option<&mut LegSocket> {
+        self.0
+            .get_mut(key.index())?
+            .as_mut()
+            .filter(|l| l.key == key)
+    }
+
+    /// Put a leg's socket in its slot; gives back a stale leg's socket
+    /// left in it (its leg ended without closing its media).
+    fn insert(&mut self, leg: LegSocket) -> Option<LegSocket> {
+        let i = leg.key.index();
+        if self.0.len() <= i {
+            self.0.resize_with(i + 1, || None);
+        }
+        self.0[i].replace(leg)
+    }
+
+    fn remove(&mut self, key: LegKey) -> Option<LegSocket> {
+        let slot = self.0.get_mut(key.index())?;
+        if slot.as_ref().is_some_and(|l| l.key == key) {
+            slot.take()
+        } else {
+            None
+        }
     }
 }
 
@@ -55,7 +96,7 @@ impl LegSocket {
 pub struct Driver {
     engine: Engine,
     sip: Rc<UdpSocket>,
-    legs: HashMap<LegKey, LegSocket>,
+    legs: LegSockets,
     ports: MediaPorts,
     sink: Sink,
     wake_timer: Rc<Notify>,
@@ -87,7 +128,7 @@ impl Driver {
             }
             while let Some(t) = self.engine.poll_rtp(&mut self.rtp_buf[..]) {
                 progressed = true;
-                if let Some(leg) = self.legs.get_mut(&t.leg) {
+                if let Some(leg) = self.legs.get_mut(t.leg) {
                     if leg
                         .send(&self.rtp_buf[..t.len], t.destination, self.connect_rtp)
                         .is_err()
@@ -119,13 +160,21 @@ impl Driver {
 
     /// Send a relayed packet from its leg's socket.
     fn send_rtp(&mut self, t: centralino_engine::RtpTransmit, buf: &[u8]) {
-        if let Some(leg) = self.legs.get_mut(&t.leg) {
+        if let Some(leg) = self.legs.get_mut(t.leg) {
             if leg
                 .send(&buf[..t.len], t.destination, self.connect_rtp)
                 .is_err()
             {
                 self.stats.send_errors += 1;
             }
+        }
+    }
+
+    /// Stop a leg's receive task and give its port back.
+    fn close_leg_socket(&mut self, l: LegSocket) {
+        l.task.abort();
+        if let Ok(addr) = l.socket.get_ref().local_addr() {
+            self.ports.release(addr.port());
         }
     }
 
@@ -139,14 +188,16 @@ impl Driver {
                         let socket = Rc::new(socket);
                         let task =
                             tokio::task::spawn_local(rtp_task(shared.clone(), leg, socket.clone()));
-                        self.legs.insert(
-                            leg,
-                            LegSocket {
-                                socket,
-                                connected: None,
-                                task,
-                            },
-                        );
+                        let stale = self.legs.insert(LegSocket {
+                            key: leg,
+                            fd: socket.get_ref().as_raw_fd(),
+                            socket,
+                            connected: None,
+                            task,
+                        });
+                        if let Some(stale) = stale {
+                            self.close_leg_socket(stale);
+                        }
                         match local {
                             Some(local) => self.engine.handle_media_opened(now, leg, local),
                             None => self.engine.handle_media_failed(now, leg),
@@ -159,11 +210,8 @@ impl Driver {
                 }
             }
             EngineEvent::CloseMedia { leg } => {
-                if let Some(l) = self.legs.remove(&leg) {
-                    l.task.abort();
-                    if let Ok(addr) = l.socket.get_ref().local_addr() {
-                        self.ports.release(addr.port());
-                    }
+                if let Some(l) = self.legs.remove(leg) {
+                    self.close_leg_socket(l);
                 }
             }
             other => {
@@ -373,7 +421,7 @@ pub async fn run(parts: Parts) -> Exit {
     let shared: Shared = Rc::new(RefCell::new(Driver {
         engine,
         sip: sip.clone(),
-        legs: HashMap::new(),
+        legs: LegSockets::default(),
         ports: MediaPorts::new(rtp_ip, rtp_ports),
         sink,
         wake_timer: wake.clone(),
