@@ -108,7 +108,7 @@ fn millis(cdr: &Value, from: &str, to: &str) -> i64 {
     (t(to) - t(from)).num_milliseconds()
 }
 
-fn db(dir: &Path) -> rusqlite::Connection {
+pub(crate) fn db(dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open_with_flags(
         dir.join("centralino.db"),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,

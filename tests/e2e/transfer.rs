@@ -179,6 +179,18 @@ fn a_callback_request_survives_a_crash_and_restart() {
     );
     std::thread::sleep(Duration::from_millis(1500)); // the writer commits
     let data = c.kill9();
+    // The request keeps the caller's language and wait (max_wait 3 s, then
+    // the offer): restored, it keeps its place in the queue.
+    let (language, waited_ms): (Option<String>, Option<i64>) = crate::cdr::db(data.path())
+        .query_row(
+            "SELECT language, waited_ms FROM callbacks WHERE number = '0461000077'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(language.as_deref(), Some("it"));
+    let waited_ms = waited_ms.expect("wait stored");
+    assert!((3000..8500).contains(&waited_ms), "waited {waited_ms} ms");
     let c = Centralino::start_in(opts, data);
     assert!(
         c.wait_log("callback restored", Duration::from_secs(10)),

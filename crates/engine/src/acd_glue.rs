@@ -505,8 +505,8 @@ impl Engine {
         let Some(c) = self.calls.get_mut(&key) else {
             return;
         };
-        let queue = match &c.phase {
-            QueuePhase::Waiting { queue, .. } => queue.clone(),
+        let (queue, since) = match &c.phase {
+            QueuePhase::Waiting { queue, since } => (queue.clone(), *since),
             _ => return,
         };
         let lang = c.language.clone();
@@ -515,6 +515,7 @@ impl Engine {
         if leaving {
             c.phase = QueuePhase::CallbackOffer {
                 queue,
+                since,
                 until: now + CALLBACK_ANSWER_WINDOW,
             };
         }

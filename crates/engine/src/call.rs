@@ -144,8 +144,13 @@ pub(crate) enum QueuePhase {
     Waiting { queue: QueueId, since: Instant },
     /// Talking to an agent.
     Bridged { agent: AgentId },
-    /// A callback offer plays; `1` accepts until `until`.
-    CallbackOffer { queue: QueueId, until: Instant },
+    /// A callback offer plays after the call left `queue` (max wait), where
+    /// it had waited since `since`; `1` accepts until `until`.
+    CallbackOffer {
+        queue: QueueId,
+        since: Instant,
+        until: Instant,
+    },
     /// Left the queue (exit action, callback accepted).
     Left,
     /// Handed over to a number by the operator (REFER).

@@ -66,7 +66,9 @@ impl Engine {
             _ => return,
         };
         let waited = match &c.phase {
-            QueuePhase::Waiting { since, .. } => now.saturating_duration_since(*since),
+            QueuePhase::Waiting { since, .. } | QueuePhase::CallbackOffer { since, .. } => {
+                now.saturating_duration_since(*since)
+            }
             _ => Duration::ZERO,
         };
         // The request lapses at the end of today's service window.
@@ -146,7 +148,12 @@ impl Engine {
                 skills: Vec::new(),
                 language: Some(record.language.clone()),
                 priority: None,
-                waited: record.waited,
+                // Its place in the queue: the wait before the request plus
+                // the time since (the engine was down for part of it).
+                waited: record.waited
+                    + (wall - record.requested_at)
+                        .to_std()
+                        .unwrap_or(Duration::ZERO),
                 attempts: record.attempts,
                 expires: now + left,
             };

@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -308,7 +308,7 @@ fn run(args: RunArgs) -> ExitCode {
                 }
             };
         let mut engine = engine;
-        restore_callbacks(&mut engine, &args.data_dir, &cfg, wall_clock());
+        restore_callbacks(&mut engine, &args.data_dir, &cfg);
         let contracts = cfg.contracts.clone().unwrap_or_default();
         let (sink, writer) = match writer::start_with(&args.data_dir, wall_clock.clone(), contracts)
         {
@@ -387,7 +387,6 @@ fn restore_callbacks(
     engine: &mut centralino_engine::Engine,
     data_dir: &Path,
     cfg: &config::FileConfig,
-    wall: chrono::DateTime<chrono::Utc>,
 ) {
     if !store::Store::path_in(data_dir).exists() {
         return;
@@ -419,17 +418,34 @@ fn restore_callbacks(
                 .expires_at
                 .map(|e| e.with_timezone(&chrono::Utc))
                 .unwrap_or(requested + chrono::Duration::hours(8));
+            // The caller's language, if the service still offers it.
+            let language = cb
+                .language
+                .as_deref()
+                .and_then(|l| {
+                    std::iter::once(&service.language)
+                        .chain(&service.languages)
+                        .find(|s| s.as_str() == l)
+                })
+                .unwrap_or(&service.language)
+                .clone();
+            // The wait before the request (rows of schema version 1 lack it:
+            // the request then counts from when it was made). The engine
+            // adds the time since the request.
+            let waited = Duration::from_millis(cb.waited_ms.unwrap_or(0));
+            let arrived =
+                requested - chrono::Duration::from_std(waited).unwrap_or(chrono::Duration::zero());
             Some(centralino_engine::CallbackRecord {
                 id: cb.id,
                 call_id: cb.call_id.unwrap_or_default(),
                 service: service.id.clone(),
                 queue: centralino_model::QueueId::new(&cb.queue),
-                language: service.language.clone(),
+                language,
                 number: cb.number,
-                arrived_at: requested,
+                arrived_at: arrived,
                 requested_at: requested,
                 expires_at: expires,
-                waited: (wall - requested).to_std().unwrap_or_default(),
+                waited,
                 attempts: cb.attempts,
                 state: cb.state,
             })

@@ -422,6 +422,8 @@ fn schemas() -> Value {
         ("expires_at", str_or_null()),
         ("next_attempt_at", str_or_null()),
         ("completed_at", str_or_null()),
+        ("language", str_or_null()),
+        ("waited_s", num_or_null()),
     ]);
     let prompt = obj(&[
         ("language", s()),

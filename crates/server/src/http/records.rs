@@ -673,6 +673,12 @@ pub struct CallbackView {
     pub next_attempt_at: Option<String>,
     /// When it reached a final state.
     pub completed_at: Option<String>,
+    /// The language the caller chose (null for requests stored by a
+    /// version whose database did not keep it).
+    pub language: Option<String>,
+    /// Seconds the caller had waited in the queue when they asked; the
+    /// request keeps that place in the queue.
+    pub waited_s: Option<f64>,
 }
 
 impl CallbackView {
@@ -689,6 +695,8 @@ impl CallbackView {
             expires_at: c.expires_at.as_ref().map(stamp::format),
             next_attempt_at: c.next_attempt_at.as_ref().map(stamp::format),
             completed_at: c.completed_at.as_ref().map(stamp::format),
+            language: c.language.clone(),
+            waited_s: c.waited_ms.map(|ms| ms as f64 / 1000.0),
         }
     }
 
@@ -707,6 +715,8 @@ impl CallbackView {
             expires_at: Some(f(&r.expires_at)),
             next_attempt_at: None,
             completed_at: None,
+            language: Some(r.language.to_string()),
+            waited_s: Some(r.waited.as_millis() as f64 / 1000.0),
         }
     }
 

@@ -1517,6 +1517,8 @@ async fn callbacks_list_and_cancel() {
                 next_attempt_at: None,
                 expires_at: None,
                 completed_at: None,
+                language: Some("it".into()),
+                waited_ms: Some(31_000),
             })
             .unwrap();
         }

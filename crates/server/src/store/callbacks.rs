@@ -41,6 +41,11 @@ pub struct Callback {
     /// When it reached a final state.
     #[serde(with = "stamp::option")]
     pub completed_at: Option<Stamp>,
+    /// The language the caller chose (none in rows of schema version 1).
+    pub language: Option<String>,
+    /// How long the caller had waited in the queue when they asked, in ms
+    /// (none in rows of schema version 1).
+    pub waited_ms: Option<u64>,
 }
 
 /// A callback listing, oldest first.
@@ -57,7 +62,7 @@ pub struct CallbackQuery {
 }
 
 const COLUMNS: &str =
-    "id, call_id, service, queue, number, requested_at, state, attempts, next_attempt_at, expires_at, completed_at";
+    "id, call_id, service, queue, number, requested_at, state, attempts, next_attempt_at, expires_at, completed_at, language, waited_ms";
 
 fn from_row(row: &Row<'_>) -> Result<Callback, StoreError> {
     let id: String = row.get(0)?;
@@ -73,6 +78,10 @@ fn from_row(row: &Row<'_>) -> Result<Callback, StoreError> {
         next_attempt_at: parse_stamp_opt("callbacks", &id, row.get(8)?)?,
         expires_at: parse_stamp_opt("callbacks", &id, row.get(9)?)?,
         completed_at: parse_stamp_opt("callbacks", &id, row.get(10)?)?,
+        language: row.get(11)?,
+        waited_ms: row
+            .get::<_, Option<i64>>(12)?
+            .and_then(|w| u64::try_from(w).ok()),
         id,
     })
 }
@@ -94,6 +103,8 @@ impl Callback {
             next_attempt_at: None,
             expires_at: Some(r.expires_at.fixed_offset()),
             completed_at: finished.then_some(at),
+            language: Some(r.language.as_str().to_string()),
+            waited_ms: Some(u64::try_from(r.waited.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -103,7 +114,7 @@ impl Batch<'_> {
     pub fn put_callback(&self, cb: &Callback) -> Result<(), StoreError> {
         self.tx.execute(
             &format!(
-                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ),
             params![
                 cb.id,
@@ -117,6 +128,8 @@ impl Batch<'_> {
                 text_opt(&cb.next_attempt_at),
                 text_opt(&cb.expires_at),
                 text_opt(&cb.completed_at),
+                cb.language,
+                cb.waited_ms.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
                 ms(&cb.requested_at),
             ],
         )?;
@@ -129,7 +142,7 @@ impl Store {
     pub fn put_callback(&mut self, cb: &Callback) -> Result<(), StoreError> {
         self.conn.execute(
             &format!(
-                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ),
             params![
                 cb.id,
@@ -143,6 +156,8 @@ impl Store {
                 text_opt(&cb.next_attempt_at),
                 text_opt(&cb.expires_at),
                 text_opt(&cb.completed_at),
+                cb.language,
+                cb.waited_ms.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
                 ms(&cb.requested_at),
             ],
         )?;

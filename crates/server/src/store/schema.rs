@@ -94,9 +94,17 @@ CREATE TABLE callbacks (
 CREATE INDEX callbacks_state ON callbacks (state, requested_ms);
 "#;
 
+/// Version 2: a callback request keeps the caller's language and how long
+/// they had waited when they asked, so a request restored after a restart
+/// keeps its place in the queue and its language skill.
+const V2: &str = r#"
+ALTER TABLE callbacks ADD COLUMN language  TEXT;      -- the language the caller chose
+ALTER TABLE callbacks ADD COLUMN waited_ms INTEGER;   -- queued wait when the caller asked
+"#;
+
 /// Every migration, in order: index `n` takes a database from version `n`
 /// to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The version this build writes.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

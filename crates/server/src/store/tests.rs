@@ -89,6 +89,34 @@ fn a_database_from_a_newer_version_is_refused() {
 }
 
 #[test]
+fn a_version_1_database_is_migrated_and_its_callbacks_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(super::schema::MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute(
+            "INSERT INTO callbacks (id, call_id, service, queue, number, requested_at, requested_ms, state, attempts) \
+             VALUES ('cb-7', 'c-7', 'molise', 'molise-centralino', '3331234567', '2026-10-05T09:00:00.000+02:00', 0, 'pending', 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let version: i64 = s
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, super::schema::CURRENT);
+    let all = s.callbacks(&CallbackQuery::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, "cb-7");
+    assert_eq!(all[0].attempts, 1);
+    assert_eq!((all[0].language.as_deref(), all[0].waited_ms), (None, None));
+}
+
+#[test]
 fn a_missing_database_is_not_created_by_readers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(DB_FILE);
@@ -414,6 +442,8 @@ fn callbacks_list_and_cancel() {
         next_attempt_at: None,
         expires_at: Some(at("2026-10-05T17:00:00.000+02:00")),
         completed_at: None,
+        language: Some("en".into()),
+        waited_ms: Some(95_250),
     };
     s.put_callback(&cb("cb1", "waiting")).unwrap();
     s.put_callback(&cb("cb2", "completed")).unwrap();
@@ -421,7 +451,9 @@ fn callbacks_list_and_cancel() {
         state: Some("waiting".into()),
         ..CallbackQuery::default()
     };
-    assert_eq!(s.callbacks(&waiting).unwrap().len(), 1);
+    let found = s.callbacks(&waiting).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0], cb("cb1", "waiting"), "every field round-trips");
     let c = s
         .cancel_callback("cb1", at("2026-10-05T09:05:00.000+02:00"))
         .unwrap();
