@@ -247,29 +247,53 @@ fn an_agent_transfers_the_caller_to_another_operator() {
     std::thread::sleep(Duration::from_millis(400));
     let a2 = agent(&c, "a2", "agent_answer.xml", 30000);
     crate::acd::wait_logged_in(&c, "a2");
-    Sipp::scenario("uac_bye_during_prompt.xml")
-        .key("caller", "0461000033")
-        .args(["-d", "9000"])
-        .call(c.sip, "100", 1)
-        .assert_ok("caller");
+    // The first caller stays 14 s after the IVR answers.
+    let first = crate::http::caller(&c, "0461000033", 14000);
     assert!(
         c.wait_log(
             "blind transfer to an operator target=a2",
-            Duration::from_secs(2)
+            Duration::from_secs(15)
         ),
         "{}",
         c.logs()
     );
     assert!(
-        c.wait_log("transfer completed", Duration::from_secs(2)),
+        c.wait_log("transfer completed", Duration::from_secs(5)),
         "{}",
         c.logs()
     );
-    let mut a1 = a1;
+    // a2 now talks to the first caller: for the ACD a2 is in a call. A
+    // second caller goes to a1 (free again after 1 s of wrap-up), although
+    // a2 has been idle longer: a busy operator gets no second call.
     assert!(
-        a1.wait().unwrap().success(),
-        "a1 got 202, NOTIFYs and BYE\n{}",
+        c.wait_log(
+            "agent agent=a2 status=Available state=InCall",
+            Duration::from_secs(2)
+        ),
+        "{}",
         c.logs()
     );
-    crate::acd::finish(vec![a2]);
+    let second = crate::http::caller(&c, "0461000034", 6000);
+    let (mut first, mut second) = (first, second);
+    assert!(second.wait().unwrap().success(), "{}", c.logs());
+    assert!(first.wait().unwrap().success(), "{}", c.logs());
+    let logs = c.logs();
+    let offers: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("offered to agent"))
+        .collect();
+    assert_eq!(offers.len(), 2, "{logs}");
+    assert!(
+        offers.iter().all(|l| l.contains("agent=a1")),
+        "a2 was never offered a queued call while talking: {offers:?}"
+    );
+    // The first call over, a2 is free again (no wrap-up of a queue).
+    std::thread::sleep(Duration::from_millis(300));
+    let logs = c.logs();
+    let last_a2 = logs
+        .lines()
+        .rfind(|l| l.contains("agent agent=a2 "))
+        .unwrap_or_default();
+    assert!(last_a2.contains("state=Idle"), "{last_a2}\n{logs}");
+    crate::acd::finish(vec![a1, a2]);
 }

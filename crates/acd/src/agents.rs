@@ -62,6 +62,56 @@ impl Acd {
         self.refuse(r)
     }
 
+    /// The agent takes a call that did not come from a queue (a colleague
+    /// hands them a caller): from now until [`Acd::call_ended`] (wrap-up
+    /// as for a call of no queue: the agent's own, else none) or
+    /// [`Acd::direct_call_released`] (it never connected) they are in a
+    /// call and offered nothing. Refused unless the agent is idle (any
+    /// status: a colleague on break may take a handed-over caller).
+    pub fn direct_call_started(&mut self, now: Instant, agent: &AgentId) -> Result<(), AcdError> {
+        let now = self.advance(now);
+        let r = self.agent_idx(agent).and_then(|a| {
+            let ag = &mut self.agents[a];
+            if ag.state != AgentState::Idle || ag.hold_until.is_some() {
+                return Err(AcdError::AgentBusy {
+                    agent: agent.clone(),
+                });
+            }
+            ag.state = AgentState::InCall;
+            ag.state_since = now;
+            ag.work = None;
+            ag.work_queue = None;
+            ag.talk_since = Some(now);
+            self.refresh_free(a);
+            self.emit_agent(a);
+            Ok(())
+        });
+        self.dispatch(now);
+        self.refuse(r)
+    }
+
+    /// A direct call that never connected (no answer, busy, the caller
+    /// left): the agent is idle again, with their place in the idle order.
+    pub fn direct_call_released(&mut self, now: Instant, agent: &AgentId) -> Result<(), AcdError> {
+        let now = self.advance(now);
+        let r = self.agent_idx(agent).and_then(|a| {
+            let ag = &mut self.agents[a];
+            if ag.state != AgentState::InCall || ag.work.is_some() {
+                return Err(AcdError::NotInCall {
+                    agent: agent.clone(),
+                });
+            }
+            ag.state = AgentState::Idle;
+            ag.state_since = now;
+            ag.talk_since = None;
+            self.refresh_free(a);
+            self.emit_agent(a);
+            Ok(())
+        });
+        self.dispatch(now);
+        self.refuse(r)
+    }
+
     fn ended(&mut self, now: Instant, agent: &AgentId) -> Result<(), AcdError> {
         let a = self.agent_idx(agent)?;
         let ag = &self.agents[a];

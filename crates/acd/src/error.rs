@@ -145,6 +145,13 @@ pub enum AcdError {
         /// The agent.
         agent: AgentId,
     },
+    /// A direct call for an agent who is not idle (ringing, talking, in
+    /// wrap-up): a busy agent is never given a second call.
+    #[error("agent {agent} is busy")]
+    AgentBusy {
+        /// The agent.
+        agent: AgentId,
+    },
     /// No such callback request (finished, cancelled or never made).
     #[error("unknown callback request {request}")]
     UnknownCallback {

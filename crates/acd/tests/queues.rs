@@ -572,3 +572,52 @@ fn wallboard_figures_and_a_counter_reset() {
     );
     assert_eq!(h.acd.estimated_wait(&QueueId::new("q"), 1), Some(secs(65)));
 }
+
+#[test]
+fn a_colleague_handed_a_caller_is_busy_until_that_call_ends() {
+    let mut q = QueueConfig::new("q", "Q");
+    q.wrap_up = secs(20);
+    let mut colleague = AgentConfig::new("b", "pw").member_of("q", 1);
+    colleague.wrap_up = Some(secs(5));
+    let cfg = AcdConfig {
+        queues: vec![q],
+        agents: vec![AgentConfig::new("a", "pw").member_of("q", 1), colleague],
+    };
+    let mut h = H::new(cfg);
+    h.login("a");
+    h.login("b");
+    h.at(1.0);
+    // a takes a call and hands the caller to b: b's phone rings.
+    assert_eq!(offers(&h.call(1, "q")), vec![o(1, "a")]);
+    h.answer(1, "a");
+    let idle_since = h.agent("b").idle_since;
+    let now = h.now;
+    h.acd.direct_call_started(now, &id("b")).unwrap();
+    assert_eq!(h.agent("b").state, AgentState::InCall);
+    // A second direct call for b is refused: a busy agent gets no second call.
+    let now = h.now;
+    assert!(matches!(
+        h.acd.direct_call_started(now, &id("b")),
+        Err(AcdError::AgentBusy { .. })
+    ));
+    // b does not answer: idle again, in their old place.
+    let now = h.now;
+    h.acd.direct_call_released(now, &id("b")).unwrap();
+    assert_eq!(h.agent("b").state, AgentState::Idle);
+    assert_eq!(h.agent("b").idle_since, idle_since);
+    // Handed again, b answers; a new queued call waits for a (wrap-up)
+    // and is not offered to b while b talks.
+    let now = h.now;
+    h.acd.direct_call_started(now, &id("b")).unwrap();
+    h.at(2.0);
+    h.end("a");
+    assert!(offers(&h.call(2, "q")).is_empty(), "b talks, a wraps up");
+    // b's call ends: b's own wrap-up (5 s), then b takes call 2.
+    h.at(10.0);
+    h.end("b");
+    assert_eq!(h.agent("b").state, AgentState::WrapUp);
+    assert_eq!(offers(&h.at(15.0)), vec![o(2, "b")]);
+    // Released without a direct call: refused, nothing changes.
+    let now = h.now;
+    assert!(h.acd.direct_call_released(now, &id("a")).is_err());
+}

@@ -154,7 +154,12 @@ pub(crate) enum QueuePhase {
     /// Left the queue (exit action, callback accepted).
     Left,
     /// Handed over to a number by the operator (REFER).
-    Transferred { target: String },
+    Transferred {
+        target: String,
+        /// The operator who took the caller over, when the target was one:
+        /// in a call for the ACD until this call ends.
+        colleague: Option<AgentId>,
+    },
 }
 
 /// One citizen's call.

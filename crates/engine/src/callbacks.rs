@@ -346,6 +346,7 @@ impl Engine {
             c.transfer = Some(crate::transfer::Transfer {
                 from_leg: agent_leg,
                 target_leg: target,
+                colleague: None,
             });
         }
         // The agent hears ringing music meanwhile.

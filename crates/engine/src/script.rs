@@ -453,6 +453,13 @@ impl Engine {
         if self.calls.get(&key).is_some_and(|c| c.recording.is_some()) {
             self.finish_recording(now, key, true);
         }
+        // A colleague still ringing with a handed-over caller: released
+        // once, here (a late failure of that leg finds no colleague).
+        let ringing_colleague = self
+            .calls
+            .get_mut(&key)
+            .and_then(|c| c.transfer.as_mut())
+            .and_then(|t| t.colleague.take());
         let Some(call) = self.calls.get(&key) else {
             return;
         };
@@ -462,8 +469,10 @@ impl Engine {
         ) || !call.offers.is_empty();
         let bridged_agent = match &call.phase {
             QueuePhase::Bridged { agent } => Some(agent.clone()),
+            QueuePhase::Transferred { colleague, .. } => colleague.clone(),
             _ => None,
         };
+
         let callback = call.callback;
         let ended_by = match cause {
             EndCause::CallerHangup => EndedBy::Caller,
@@ -488,6 +497,9 @@ impl Engine {
         }
         if let Some(agent) = &bridged_agent {
             let _ = self.acd.call_ended(now, agent);
+        }
+        if let Some(colleague) = &ringing_colleague {
+            let _ = self.acd.direct_call_released(now, colleague);
         }
         // Withdraw the offers now, while the call still knows its legs.
         self.drive_acd(now);

@@ -20,6 +20,9 @@ pub(crate) struct Transfer {
     pub from_leg: LegKey,
     /// The new leg being called.
     pub target_leg: LegKey,
+    /// The operator being called, when the target is one: the ACD holds
+    /// them as in a call from now on, so it offers them nothing else.
+    pub colleague: Option<centralino_model::AgentId>,
 }
 
 /// The user part of a Refer-To value.
@@ -84,6 +87,16 @@ impl Engine {
                 self.notify_refer(now, leg, "SIP/2.0 480 Temporarily Unavailable", true);
                 return;
             };
+            // A busy colleague (ringing, talking, in wrap-up) gets no second
+            // call; an idle one is held by the ACD from now on.
+            if let Err(e) = self.acd.direct_call_started(now, &other) {
+                if let Some(c) = self.calls.get(&call) {
+                    c.span.in_scope(|| tracing::info!(target = %other, error = %e, "transfer refused: the operator keeps the call"));
+                }
+                self.notify_refer(now, leg, "SIP/2.0 486 Busy Here", true);
+                self.drive_acd(now);
+                return;
+            }
             let codec = self
                 .calls
                 .get(&call)
@@ -110,8 +123,10 @@ impl Engine {
                 c.transfer = Some(Transfer {
                     from_leg: leg,
                     target_leg,
+                    colleague: Some(other),
                 });
             }
+            self.drive_acd(now);
             return;
         }
         let Some(trunk) = self.config.trunk.clone() else {
@@ -144,6 +159,7 @@ impl Engine {
             c.transfer = Some(Transfer {
                 from_leg: leg,
                 target_leg,
+                colleague: None,
             });
         }
     }
@@ -255,6 +271,7 @@ impl Engine {
                 .in_scope(|| tracing::info!(%target, "transfer completed"));
             c.phase = QueuePhase::Transferred {
                 target: target.to_string(),
+                colleague: t.colleague.clone(),
             };
             c.transfer = None;
         }
@@ -279,6 +296,10 @@ impl Engine {
         c.span.in_scope(
             || tracing::info!(%target, code, "transfer failed: the operator keeps the call"),
         );
+        if let Some(colleague) = &t.colleague {
+            let _ = self.acd.direct_call_released(now, colleague);
+            self.drive_acd(now);
+        }
         let frag = format!(
             "SIP/2.0 {code} {}",
             if code == 486 { "Busy Here" } else { "Failed" }

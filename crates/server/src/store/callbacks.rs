@@ -109,59 +109,43 @@ impl Callback {
     }
 }
 
+/// Insert or replace a request, in a transaction or not.
+fn put(conn: &rusqlite::Connection, cb: &Callback) -> Result<(), StoreError> {
+    conn.execute(
+        &format!(
+            "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        ),
+        params![
+            cb.id,
+            cb.call_id,
+            cb.service,
+            cb.queue,
+            cb.number,
+            stamp::format(&cb.requested_at),
+            cb.state,
+            i64::from(cb.attempts),
+            text_opt(&cb.next_attempt_at),
+            text_opt(&cb.expires_at),
+            text_opt(&cb.completed_at),
+            cb.language,
+            cb.waited_ms.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
+            ms(&cb.requested_at),
+        ],
+    )?;
+    Ok(())
+}
+
 impl Batch<'_> {
     /// Insert or update a callback request in this transaction.
     pub fn put_callback(&self, cb: &Callback) -> Result<(), StoreError> {
-        self.tx.execute(
-            &format!(
-                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-            ),
-            params![
-                cb.id,
-                cb.call_id,
-                cb.service,
-                cb.queue,
-                cb.number,
-                stamp::format(&cb.requested_at),
-                cb.state,
-                i64::from(cb.attempts),
-                text_opt(&cb.next_attempt_at),
-                text_opt(&cb.expires_at),
-                text_opt(&cb.completed_at),
-                cb.language,
-                cb.waited_ms.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
-                ms(&cb.requested_at),
-            ],
-        )?;
-        Ok(())
+        put(&self.tx, cb)
     }
 }
 
 impl Store {
     /// Insert or replace a request (the ACD's writer, issue 4).
     pub fn put_callback(&mut self, cb: &Callback) -> Result<(), StoreError> {
-        self.conn.execute(
-            &format!(
-                "INSERT OR REPLACE INTO callbacks ({COLUMNS}, requested_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-            ),
-            params![
-                cb.id,
-                cb.call_id,
-                cb.service,
-                cb.queue,
-                cb.number,
-                stamp::format(&cb.requested_at),
-                cb.state,
-                i64::from(cb.attempts),
-                text_opt(&cb.next_attempt_at),
-                text_opt(&cb.expires_at),
-                text_opt(&cb.completed_at),
-                cb.language,
-                cb.waited_ms.map(|w| i64::try_from(w).unwrap_or(i64::MAX)),
-                ms(&cb.requested_at),
-            ],
-        )?;
-        Ok(())
+        put(&self.conn, cb)
     }
 
     /// Requests matching `q`, oldest first.
