@@ -669,3 +669,67 @@ fn an_agent_unregistering_while_ringing_is_cancelled() {
     assert!(!agent_state(&sim, "op1").2, "unreachable");
     assert_eq!(b.take_invites(&mut sim).len(), 1, "op2 rings instead");
 }
+
+#[test]
+fn a_refer_to_a_busy_colleague_gets_486_and_an_idle_one_is_held_while_ringing() {
+    let mut sim = Sim::builder(BASE).build();
+    let (a, b) = (op(1), op(2));
+    a.log_in(&mut sim);
+    b.log_in(&mut sim);
+    // op1 (idle longest) takes caller 1, op2 takes caller 2.
+    let _c1 = queued_caller(&mut sim, 1);
+    let mut offer_a = expect_offer(&mut sim, &a);
+    offer_a.answer(&mut sim, &a, "PCMA");
+    take_call(&mut sim, a.sip, &offer_a.call_id());
+    let mut c2 = queued_caller(&mut sim, 2);
+    let mut offer_b = expect_offer(&mut sim, &b);
+    offer_b.answer(&mut sim, &b, "PCMA");
+    take_call(&mut sim, b.sip, &offer_b.call_id());
+    assert_eq!(agent_state(&sim, "op2").1, AgentState::InCall);
+
+    // op1 hands caller 1 to op2, who is talking: 202, then NOTIFYs ending
+    // in 486; nobody rings op2 and op1 keeps the caller.
+    offer_a.refer(&mut sim, &a, "op2");
+    let msgs = take_call(&mut sim, a.sip, &offer_a.call_id());
+    let notifies: Vec<String> = msgs
+        .iter()
+        .filter(|m| m.is("NOTIFY"))
+        .map(|m| m.body())
+        .collect();
+    assert_eq!(labels(&msgs)[0], "202 REFER", "{:?}", labels(&msgs));
+    assert!(
+        notifies.last().is_some_and(|b| b.contains("486 Busy Here")),
+        "{notifies:?}"
+    );
+    assert!(b.take_invites(&mut sim).is_empty(), "op2 is not rung");
+    assert_eq!(agent_state(&sim, "op1").1, AgentState::InCall);
+    assert_eq!(agent_state(&sim, "op2").1, AgentState::InCall);
+
+    // Caller 2 leaves; op2's wrap-up (10 s) ends: op2 is idle.
+    c2.bye(&mut sim);
+    let bye = take_call(&mut sim, b.sip, &offer_b.call_id());
+    reply(&mut sim, b.sip, &bye[0], 200);
+    sim.advance(secs(11));
+    assert_eq!(agent_state(&sim, "op2").1, AgentState::Idle);
+
+    // Handed over again: op2 rings, held in a call for the ACD; op2 does
+    // not take it (480): op1 keeps the caller, op2 is idle again.
+    offer_a.refer(&mut sim, &a, "op2");
+    let invites = b.take_invites(&mut sim);
+    assert_eq!(invites.len(), 1, "op2 rings");
+    assert_eq!(agent_state(&sim, "op2").1, AgentState::InCall);
+    let ring = Offer::of(&sim, &invites[0]);
+    ring.respond(&mut sim, &b, 480);
+    sim.advance(ms(100));
+    assert_eq!(agent_state(&sim, "op2").1, AgentState::Idle);
+    assert_eq!(agent_state(&sim, "op1").1, AgentState::InCall);
+    let notifies: Vec<String> = take_call(&mut sim, a.sip, &offer_a.call_id())
+        .iter()
+        .filter(|m| m.is("NOTIFY"))
+        .map(|m| m.body())
+        .collect();
+    assert!(
+        notifies.last().is_some_and(|b| b.contains("480")),
+        "{notifies:?}"
+    );
+}

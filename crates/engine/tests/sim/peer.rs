@@ -525,6 +525,16 @@ impl Offer {
         sim.sip_in(agent.sip, &bytes);
     }
 
+    /// The agent transfers the caller blind (REFER) to `target`.
+    pub fn refer(&mut self, sim: &mut Sim, agent: &Agent, target: &str) {
+        let d = self.dialog.as_mut().expect("not answered");
+        let bytes = with_via(
+            d.refer(&format!("<sip:{target}@{}>", super::engine_addr())),
+            agent.sip,
+        );
+        sim.sip_in(agent.sip, &bytes);
+    }
+
     /// The agent answers the engine's CANCEL: 200, then 487 for the INVITE.
     pub fn accept_cancel(&self, sim: &mut Sim, agent: &Agent, cancel: &SipMsg) {
         reply(sim, agent.sip, cancel, 200);
