@@ -278,11 +278,13 @@ fn an_agent_transfers_the_caller_to_another_operator() {
     assert!(second.wait().unwrap().success(), "{}", c.logs());
     assert!(first.wait().unwrap().success(), "{}", c.logs());
     let logs = c.logs();
+    // Every offer made while the first caller was with a2.
     let offers: Vec<&str> = logs
         .lines()
+        .take_while(|l| !(l.contains("caller=0461000033") && l.contains("call ended")))
         .filter(|l| l.contains("offered to agent"))
         .collect();
-    assert_eq!(offers.len(), 2, "{logs}");
+    assert!(offers.len() >= 2, "{logs}");
     assert!(
         offers.iter().all(|l| l.contains("agent=a1")),
         "a2 was never offered a queued call while talking: {offers:?}"
