@@ -32,6 +32,16 @@ fn parse_date(what: &str, s: &str) -> ApiResult<NaiveDate> {
 
 /// An instant given as RFC 3339, or a date (local midnight in `tz`; with
 /// `end`, the midnight after it).
+/// An optional `from`/`to` query bound (see [`parse_instant`]).
+fn parse_bound(
+    what: &str,
+    s: Option<&str>,
+    tz: chrono_tz::Tz,
+    end: bool,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    s.map(|s| parse_instant(what, s, tz, end)).transpose()
+}
+
 fn parse_instant(what: &str, s: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
         return Ok(t.with_timezone(&Utc));
@@ -107,16 +117,8 @@ pub async fn cdrs(
     let Query(q) = q?;
     let tz = api.view().time_zone;
     let query = CdrQuery {
-        from: q
-            .from
-            .as_deref()
-            .map(|s| parse_instant("from", s, tz, false))
-            .transpose()?,
-        to: q
-            .to
-            .as_deref()
-            .map(|s| parse_instant("to", s, tz, true))
-            .transpose()?,
+        from: parse_bound("from", q.from.as_deref(), tz, false)?,
+        to: parse_bound("to", q.to.as_deref(), tz, true)?,
         service: q.service,
         outcome: q.outcome.as_deref().map(parse_outcome).transpose()?,
         limit: Some(page_limit(q.limit)?),
@@ -507,16 +509,8 @@ pub async fn voicemails(
     let query = VoicemailQuery {
         state,
         service: q.service,
-        from: q
-            .from
-            .as_deref()
-            .map(|s| parse_instant("from", s, tz, false))
-            .transpose()?,
-        to: q
-            .to
-            .as_deref()
-            .map(|s| parse_instant("to", s, tz, true))
-            .transpose()?,
+        from: parse_bound("from", q.from.as_deref(), tz, false)?,
+        to: parse_bound("to", q.to.as_deref(), tz, true)?,
         limit: Some(page_limit(q.limit)?),
         offset: q.offset,
     };
